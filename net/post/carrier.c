@@ -1,0 +1,1134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST: Post Sockets message carriers.
+ *
+ * The socket operations of message carriers (SOCK_SEQPACKET: messages
+ * framed over TCP, see wire.c) and stream carriers (SOCK_STREAM: the
+ * application's bytes on the TCP connection, exactly as TCP sends them).
+ */
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "protocol.h"
+
+static void post_tx_work(struct work_struct *work);
+static void post_orphan_work(struct work_struct *work);
+
+/* Room in the carrier's send queue: wake writers and pollers. */
+static void post_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+void post_sock_init(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	INIT_WORK(&ps->tx_work, post_tx_work);
+	INIT_DELAYED_WORK(&ps->orphan_work, post_orphan_work);
+	INIT_LIST_HEAD(&ps->tx_queue);
+	spin_lock_init(&ps->rx_lock);
+	INIT_LIST_HEAD(&ps->rx_partial);
+	INIT_LIST_HEAD(&ps->rx_ready);
+	ps->next_id = 1;
+	ps->max_msg = post_net_max_msg(sock_net(sk));
+	get_random_bytes(ps->key, sizeof(ps->key));
+
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_destruct = post_sock_destruct;
+	sk->sk_write_space = post_write_space;
+}
+
+static void post_tx_purge(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &ps->tx_queue, list) {
+		list_del(&m->list);
+		sk_wmem_queued_add(sk, -(int)m->truesize);
+		post_msg_free(m);
+	}
+}
+
+static void post_rx_purge(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_bh(&ps->rx_lock);
+	list_splice_init(&ps->rx_ready, &dead);
+	list_splice_init(&ps->rx_partial, &dead);
+	ps->nr_partial = 0;
+	ps->partial_bytes = 0;
+	spin_unlock_bh(&ps->rx_lock);
+
+	list_for_each_entry_safe(rm, tmp, &dead, list)
+		post_rmsg_free(rm);
+}
+
+void post_sock_destruct(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	WARN_ON_ONCE(ps->xprt);
+	post_tx_purge(sk);
+	post_rx_purge(sk);
+	page_frag_cache_drain(&ps->pf);
+}
+
+/**
+ * post_tx_schedule - run the carrier's tx work
+ * @sk: the carrier
+ *
+ * The work holds a reference on the carrier until it has run.
+ */
+void post_tx_schedule(struct sock *sk)
+{
+	sock_hold(sk);
+	if (!queue_work(post_wq, &post_sk(sk)->tx_work))
+		sock_put(sk);
+}
+
+static struct post_transient *post_xprt_get(struct sock *sk)
+{
+	/* pairs with smp_store_release() in post_xprt_publish() */
+	return smp_load_acquire(&post_sk(sk)->xprt);
+}
+
+static void post_xprt_publish(struct sock *sk, struct post_transient *t)
+{
+	smp_store_release(&post_sk(sk)->xprt, t);
+}
+
+static int post_check_addr(const struct sockaddr *addr, int len)
+{
+	if (len < (int)sizeof(addr->sa_family))
+		return -EINVAL;
+	switch (addr->sa_family) {
+	case AF_INET:
+		return len < (int)sizeof(struct sockaddr_in) ? -EINVAL : 0;
+	case AF_INET6:
+		return len < SIN6_LEN_RFC2133 ? -EINVAL : 0;
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+/* The transient connected: the carrier is established. */
+static void post_carrier_established(struct sock *sk)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	sk->sk_state = TCP_ESTABLISHED;
+	if (sk->sk_socket)
+		sk->sk_socket->state = SS_CONNECTED;
+	if (post_is_msg(sk)) {
+		int err = post_tx_push(sk, t);
+
+		if (err) {
+			WRITE_ONCE(sk->sk_err, -err);
+			set_bit(POST_F_ABORT_XPRT, &post_sk(sk)->flags);
+			post_tx_schedule(sk);
+		}
+	}
+	sk->sk_state_change(sk);
+}
+
+/**
+ * post_carrier_fail - the carrier's connection is gone
+ * @sk: the carrier, locked
+ * @abort: reset the transport connection
+ *
+ * Queued messages can no longer be sent; received ones stay readable.
+ * The error is in sk->sk_err already.
+ */
+static void post_carrier_fail(struct sock *sk, bool abort)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	sk->sk_state = TCP_CLOSE;
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock_set_flag(sk, SOCK_DONE);
+	if (ps->xprt) {
+		post_xprt_destroy(ps->xprt, abort);
+		post_xprt_publish(sk, NULL);
+	}
+	post_tx_purge(sk);
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+	sk->sk_state_change(sk);
+}
+
+static void post_orphan_done(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (!test_and_clear_bit(POST_F_ORPHAN, &ps->flags))
+		return;
+	if (ps->xprt) {
+		post_xprt_destroy(ps->xprt, false);
+		post_xprt_publish(sk, NULL);
+	}
+	sk->sk_state = TCP_CLOSE;
+	if (cancel_delayed_work(&ps->orphan_work))
+		sock_put(sk);	/* the timeout's reference */
+	sock_put(sk);		/* the flush's reference; the caller holds one */
+}
+
+/*
+ * Bring the carrier up to date with its transient: connection
+ * established or failed, queued messages sent, FIN once all is sent.
+ * Called with the carrier locked, from the tx work and the syscalls.
+ */
+static void post_carrier_process(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	int tstate, err;
+
+	if (!t || t->listener || !t->attached)
+		return;
+
+	if (test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
+		post_carrier_fail(sk, true);
+		goto orphan;
+	}
+
+	tstate = READ_ONCE(t->sock->sk->sk_state);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if ((1 << tstate) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
+			post_carrier_established(sk);
+		} else if (tstate == TCP_CLOSE) {
+			sk->sk_state = TCP_CLOSE;
+			if (sk->sk_socket)
+				sk->sk_socket->state = SS_UNCONNECTED;
+			sk->sk_state_change(sk);
+		}
+		return;
+	}
+	if (sk->sk_state != TCP_ESTABLISHED || !post_is_msg(sk))
+		return;
+
+	if (tstate == TCP_CLOSE && READ_ONCE(t->sock->sk->sk_err)) {
+		post_carrier_fail(sk, false);
+		goto orphan;
+	}
+
+	err = post_tx_push(sk, t);
+	if (err) {
+		WRITE_ONCE(sk->sk_err, -err);
+		sk_error_report(sk);
+		post_carrier_fail(sk, true);
+		goto orphan;
+	}
+	if ((sk->sk_shutdown & SEND_SHUTDOWN) && !t->fin_sent &&
+	    post_tx_idle(t)) {
+		kernel_sock_shutdown(t->sock, SHUT_WR);
+		t->fin_sent = true;
+		/* close() may be lingering for this */
+		sk->sk_state_change(sk);
+	}
+	if (!t->fin_sent)
+		return;
+orphan:
+	if (test_bit(POST_F_ORPHAN, &ps->flags))
+		post_orphan_done(sk);
+}
+
+static void post_tx_work(struct work_struct *work)
+{
+	struct post_sock *ps = container_of(work, struct post_sock, tx_work);
+	struct sock *sk = &ps->sk;
+
+	lock_sock(sk);
+	post_carrier_process(sk);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/* A closed carrier could not flush its messages in time: reset. */
+static void post_orphan_work(struct work_struct *work)
+{
+	struct post_sock *ps = container_of(to_delayed_work(work),
+					    struct post_sock, orphan_work);
+	struct sock *sk = &ps->sk;
+
+	lock_sock(sk);
+	if (test_bit(POST_F_ORPHAN, &ps->flags)) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		post_carrier_fail(sk, true);
+		post_orphan_done(sk);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
+/* ---- connection set-up ------------------------------------------------- */
+
+static int post_bind(struct socket *sock, struct sockaddr *addr, int len)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	int err;
+
+	err = post_check_addr(addr, len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	if (post_sk(sk)->xprt || sk->sk_state != TCP_CLOSE) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = post_xprt_create(sk, addr->sa_family, &t);
+	if (err)
+		goto out;
+	err = kernel_bind(t->sock, addr, len);
+	if (err) {
+		post_xprt_destroy(t, false);
+		goto out;
+	}
+	post_xprt_publish(sk, t);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
+			int flags)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	int err;
+
+	err = post_check_addr(addr, len);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		err = -EISCONN;
+		goto out;
+	case TCP_SYN_SENT:
+		err = -EALREADY;
+		goto out;
+	case TCP_CLOSE:
+		if (!(sk->sk_shutdown & SHUTDOWN_MASK))
+			break;
+		fallthrough;
+	default:
+		err = -EINVAL;
+		goto out;
+	}
+
+	t = post_sk(sk)->xprt;
+	if (!t) {
+		err = post_xprt_create(sk, addr->sa_family, &t);
+		if (err)
+			goto out;
+		post_xprt_publish(sk, t);
+	}
+	if (t->listener) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (!t->attached)
+		post_xprt_attach(t);
+
+	sk->sk_state = TCP_SYN_SENT;
+	sock->state = SS_CONNECTING;
+	err = kernel_connect(t->sock, addr, len, flags);
+	if (!err) {
+		post_carrier_established(sk);
+	} else if (err == -EINPROGRESS || err == -EINTR ||
+		   err == -ERESTARTSYS) {
+		/* completes in post_carrier_process() */
+	} else {
+		/* reported here, not again through SO_ERROR */
+		WRITE_ONCE(sk->sk_err, 0);
+		sk->sk_state = TCP_CLOSE;
+		sock->state = SS_UNCONNECTED;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	int err;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED ||
+	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN) ||
+	    (sk->sk_shutdown & SHUTDOWN_MASK)) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	t = post_sk(sk)->xprt;
+	if (!t) {
+		err = post_xprt_create(sk, AF_INET, &t);
+		if (err)
+			goto out;
+		post_xprt_publish(sk, t);
+	}
+	if (t->attached && !t->listener) {
+		err = -EINVAL;
+		goto out;
+	}
+	err = kernel_listen(t->sock, backlog);
+	if (err)
+		goto out;
+	if (!t->listener)
+		post_xprt_attach_listener(t);
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	sk->sk_state = TCP_LISTEN;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Accepted carriers start with the listener's socket options. */
+static void post_sk_inherit(struct sock *newsk, struct sock *sk)
+{
+	struct post_sock *nps = post_sk(newsk), *ps = post_sk(sk);
+
+	newsk->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	newsk->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
+	newsk->sk_userlocks = sk->sk_userlocks;
+	newsk->sk_rcvtimeo = READ_ONCE(sk->sk_rcvtimeo);
+	newsk->sk_sndtimeo = READ_ONCE(sk->sk_sndtimeo);
+	newsk->sk_lingertime = READ_ONCE(sk->sk_lingertime);
+	sock_valbool_flag(newsk, SOCK_LINGER, sock_flag(sk, SOCK_LINGER));
+	sock_valbool_flag(newsk, SOCK_KEEPOPEN, sock_flag(sk, SOCK_KEEPOPEN));
+	newsk->sk_priority = READ_ONCE(sk->sk_priority);
+	newsk->sk_mark = READ_ONCE(sk->sk_mark);
+	newsk->sk_bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
+	nps->max_msg = ps->max_msg;
+	nps->tcp_set = ps->tcp_set;
+	memcpy(nps->tcp_opt, ps->tcp_opt, sizeof(nps->tcp_opt));
+}
+
+static int post_accept(struct socket *sock, struct socket *newsock,
+		       struct proto_accept_arg *arg)
+{
+	struct sock *sk = sock->sk, *newsk;
+	struct post_transient *lt, *t;
+	struct socket *tsock;
+	int err;
+
+	lock_sock(sk);
+	lt = post_sk(sk)->xprt;
+	if (sk->sk_state != TCP_LISTEN || !lt) {
+		release_sock(sk);
+		return -EINVAL;
+	}
+	release_sock(sk);
+
+	/*
+	 * The listening transient lives until the carrier is released,
+	 * which cannot happen during a system call on it.
+	 */
+	err = kernel_accept(lt->sock, &tsock, arg->flags);
+	if (err)
+		return err;
+
+	newsk = post_sk_alloc(sock_net(sk), newsock, sk->sk_type, arg->kern);
+	if (!newsk) {
+		err = -ENOMEM;
+		goto err_release;
+	}
+	post_sk_inherit(newsk, sk);
+
+	t = post_xprt_alloc(newsk, tsock);
+	if (!t) {
+		err = -ENOMEM;
+		goto err_free_sk;
+	}
+	post_xprt_sync_sockopts(newsk, t);
+
+	lock_sock(newsk);
+	post_xprt_publish(newsk, t);
+	post_xprt_attach(t);
+	post_carrier_established(newsk);
+	if (post_is_msg(newsk))
+		queue_work(post_wq, &t->rx_work);	/* bytes that came early */
+	release_sock(newsk);
+	return 0;
+
+err_free_sk:
+	newsock->sk = NULL;
+	sock_orphan(newsk);
+	sock_put(newsk);
+err_release:
+	sock_release(tsock);
+	return err;
+}
+
+static int post_getname(struct socket *sock, struct sockaddr *addr, int peer)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	int err;
+
+	lock_sock(sk);
+	t = post_sk(sk)->xprt;
+	if (t) {
+		err = peer ? kernel_getpeername(t->sock, addr) :
+			     kernel_getsockname(t->sock, addr);
+	} else if (peer) {
+		err = -ENOTCONN;
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+
+		/* unbound: like an unbound TCP socket */
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		err = sizeof(*sin);
+	}
+	release_sock(sk);
+	return err;
+}
+
+static int post_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	int err = 0;
+
+	how++;	/* SHUT_RD/WR/RDWR to RCV_/SEND_SHUTDOWN bits */
+	if (how & ~SHUTDOWN_MASK || !how)
+		return -EINVAL;
+
+	lock_sock(sk);
+	t = post_sk(sk)->xprt;
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		if (how & RCV_SHUTDOWN) {
+			/* wakes accept() with EINVAL */
+			kernel_sock_shutdown(t->sock, SHUT_RDWR);
+			sk->sk_state = TCP_CLOSE;
+		}
+		break;
+	case TCP_ESTABLISHED:
+	case TCP_SYN_SENT:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (!post_is_msg(sk))
+			err = kernel_sock_shutdown(t->sock, how - 1);
+		else
+			post_carrier_process(sk);
+		break;
+	default:
+		err = -ENOTCONN;
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * Closing a message carrier keeps its promise to deliver what was
+ * queued: the carrier is orphaned and keeps flushing in the background
+ * (bounded by POST_ORPHAN_TIMEOUT), as TCP keeps sending after close().
+ * SO_LINGER with a zero timeout resets instead; with a timeout, close()
+ * first waits that long for the queue to drain.
+ */
+static void post_msg_close(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	bool linger = sock_flag(sk, SOCK_LINGER);
+	long timeo = sk->sk_lingertime;
+
+	if (linger && !timeo) {
+		post_carrier_fail(sk, true);
+		return;
+	}
+
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	post_carrier_process(sk);
+	t = ps->xprt;
+	if (!t)
+		return;
+
+	if (linger && !post_tx_idle(t) && !(current->flags & PF_EXITING)) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		add_wait_queue(sk_sleep(sk), &wait);
+		while (timeo && !signal_pending(current) && ps->xprt &&
+		       !ps->xprt->fin_sent)
+			sk_wait_event(sk, &timeo, !ps->xprt ||
+				      ps->xprt->fin_sent, &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+		t = ps->xprt;
+		if (!t)
+			return;
+	}
+
+	if (t->fin_sent) {
+		post_xprt_destroy(t, false);
+		post_xprt_publish(sk, NULL);
+		return;
+	}
+
+	set_bit(POST_F_ORPHAN, &ps->flags);
+	sock_hold(sk);			/* the flush's reference */
+	sock_hold(sk);			/* the timeout's reference */
+	if (!queue_delayed_work(post_wq, &ps->orphan_work,
+				POST_ORPHAN_TIMEOUT))
+		sock_put(sk);
+}
+
+static int post_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+
+	if (!sk)
+		return 0;
+
+	lock_sock(sk);
+	t = post_sk(sk)->xprt;
+	if (t && post_is_msg(sk) && !t->listener && t->attached &&
+	    sk->sk_state == TCP_ESTABLISHED) {
+		post_msg_close(sk);
+	} else if (t) {
+		/* TCP itself applies SO_LINGER, mirrored onto it */
+		post_xprt_destroy(t, false);
+		post_xprt_publish(sk, NULL);
+	}
+	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {
+		sk->sk_state = TCP_CLOSE;
+		post_rx_purge(sk);
+	}
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock_orphan(sk);
+	release_sock(sk);
+
+	sock_put(sk);
+	sock->sk = NULL;
+	return 0;
+}
+
+/* ---- poll -------------------------------------------------------------- */
+
+static __poll_t post_listen_poll(struct file *file, struct sock *sk)
+{
+	struct post_transient *t = post_xprt_get(sk);
+
+	if (!t)
+		return 0;
+	return t->sock->ops->poll(file, t->sock, NULL) & (EPOLLIN | EPOLLRDNORM);
+}
+
+static __poll_t post_msg_poll(struct file *file, struct socket *sock,
+			      poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	__poll_t mask = 0;
+	int state, shutdown;
+
+	sock_poll_wait(file, sock, wait);
+
+	state = READ_ONCE(sk->sk_state);
+	if (state == TCP_LISTEN)
+		return post_listen_poll(file, sk);
+
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if ((shutdown & RCV_SHUTDOWN) || READ_ONCE(ps->rx_eof))
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (!list_empty_careful(&ps->rx_ready))
+		mask |= EPOLLIN | EPOLLRDNORM;
+
+	if (state != TCP_SYN_SENT && !(shutdown & SEND_SHUTDOWN)) {
+		if (state != TCP_ESTABLISHED || sk_stream_is_writeable(sk)) {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		} else {
+			set_bit(SOCK_NOSPACE, &sock->flags);
+			smp_mb__after_atomic();
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static __poll_t post_stream_poll(struct file *file, struct socket *sock,
+				 poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t;
+	__poll_t mask;
+
+	sock_poll_wait(file, sock, wait);
+
+	t = post_xprt_get(sk);
+	if (!t)
+		return EPOLLOUT | EPOLLWRNORM | EPOLLHUP;
+	if (t->listener)
+		return post_listen_poll(file, sk);
+	mask = t->sock->ops->poll(file, t->sock, NULL);
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+/* ---- data -------------------------------------------------------------- */
+
+/*
+ * Message properties arrive as SOL_POST control messages; this version
+ * knows none yet, and a carrier must not silently ignore a property.
+ */
+static int post_check_cmsgs(struct msghdr *msg, bool others_ok)
+{
+	struct cmsghdr *cmsg;
+
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level == SOL_POST || !others_ok)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
+			    size_t len)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+	long timeo;
+	int err;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (msg->msg_controllen) {
+		/* no other level's control messages apply to messages */
+		err = post_check_cmsgs(msg, false);
+		if (err)
+			return err;
+	}
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+
+	if (sk->sk_state == TCP_SYN_SENT) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+	if (sk->sk_err) {
+		err = sock_error(sk);
+		goto out;
+	}
+	if (sk->sk_shutdown & SEND_SHUTDOWN) {
+		err = -EPIPE;
+		goto out_err;
+	}
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (len > ps->max_msg || len > READ_ONCE(ps->xprt->peer_max_msg)) {
+		err = -EMSGSIZE;
+		goto out;
+	}
+
+	/* admitted while the queue is below SO_SNDBUF, whatever its size */
+	while (!sk_stream_memory_free(sk)) {
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto out_err;
+		if (!ps->xprt) {
+			err = sock_error(sk) ?: -EPIPE;
+			goto out_err;
+		}
+	}
+
+	m = post_msg_alloc(sk, msg, len);
+	if (IS_ERR(m)) {
+		err = PTR_ERR(m);
+		goto out;
+	}
+	m->id = ps->next_id++;
+	list_add_tail(&m->list, &ps->tx_queue);
+	sk_wmem_queued_add(sk, m->truesize);
+
+	post_carrier_process(sk);
+	release_sock(sk);
+	return len;
+
+out_err:
+	err = sk_stream_error(sk, msg->msg_flags, err);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static bool post_rx_wake_cond(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	return !list_empty_careful(&ps->rx_ready) || READ_ONCE(sk->sk_err) ||
+	       READ_ONCE(ps->rx_eof) || sk->sk_state == TCP_CLOSE ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/* Copy from @rm, the first complete message; return bytes copied. */
+static int post_rmsg_copy(struct post_rmsg *rm, struct msghdr *msg,
+			  size_t len, bool peek)
+{
+	u32 off = rm->head_off;
+	struct sk_buff *skb, *tmp;
+	size_t copied = 0;
+	int err;
+
+	skb_queue_walk_safe(&rm->pieces, skb, tmp) {
+		struct post_piece *pc = post_piece(skb);
+		size_t n = min_t(size_t, pc->len - off, len - copied);
+
+		err = skb_copy_datagram_msg(skb, pc->off + off, msg, n);
+		if (err)
+			return copied ?: err;
+		copied += n;
+		if (!peek) {
+			rm->consumed += n;
+			if (off + n == pc->len) {
+				__skb_unlink(skb, &rm->pieces);
+				consume_skb(skb);
+				rm->head_off = 0;
+			} else {
+				rm->head_off = off + n;
+			}
+		}
+		off = 0;
+		if (copied == len)
+			break;
+	}
+	return copied;
+}
+
+/* Restart the parser the full receive buffer stopped. */
+static void post_rx_resume(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool resume = false;
+
+	spin_lock_bh(&ps->rx_lock);
+	if (ps->rx_paused &&
+	    (list_empty(&ps->rx_ready) ||
+	     atomic_read(&sk->sk_rmem_alloc) < READ_ONCE(sk->sk_rcvbuf))) {
+		ps->rx_paused = false;
+		resume = true;
+	}
+	spin_unlock_bh(&ps->rx_lock);
+
+	if (resume && ps->xprt)
+		queue_work(post_wq, &ps->xprt->rx_work);
+}
+
+static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
+			    size_t len, int flags)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	bool peek = flags & MSG_PEEK;
+	struct post_rmsg *rm;
+	size_t remaining;
+	long timeo;
+	int err;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+
+	for (;;) {
+		DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+		spin_lock_bh(&ps->rx_lock);
+		rm = list_first_entry_or_null(&ps->rx_ready, struct post_rmsg,
+					      list);
+		spin_unlock_bh(&ps->rx_lock);
+		if (rm)
+			break;
+
+		if (sk->sk_err) {
+			err = sock_error(sk);
+			goto out;
+		}
+		if (READ_ONCE(ps->rx_eof) || (sk->sk_shutdown & RCV_SHUTDOWN)) {
+			err = 0;
+			goto out;
+		}
+		if (sk->sk_state == TCP_CLOSE) {
+			err = sock_flag(sk, SOCK_DONE) ? 0 : -ENOTCONN;
+			goto out;
+		}
+		if (!timeo) {
+			err = -EAGAIN;
+			goto out;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			goto out;
+		}
+		add_wait_queue(sk_sleep(sk), &wait);
+		sk_wait_event(sk, &timeo, post_rx_wake_cond(sk), &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+	}
+
+	remaining = rm->len - rm->consumed;
+	err = post_rmsg_copy(rm, msg, min(len, remaining), peek);
+	if (err < 0)
+		goto out;
+	if ((size_t)err == remaining)
+		msg->msg_flags |= MSG_EOR;
+	if (!peek && rm->consumed == rm->len) {
+		spin_lock_bh(&ps->rx_lock);
+		list_del(&rm->list);
+		spin_unlock_bh(&ps->rx_lock);
+		post_rmsg_free(rm);
+	}
+	if (!peek)
+		post_rx_resume(sk);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_stream_sendmsg(struct socket *sock, struct msghdr *msg,
+			       size_t len)
+{
+	struct sock *sk = sock->sk;
+	struct post_transient *t = post_xprt_get(sk);
+	int err;
+
+	if (msg->msg_controllen) {
+		/* SOL_SOCKET ones are TCP's business */
+		err = post_check_cmsgs(msg, true);
+		if (err)
+			return err;
+	}
+	if (!t || t->listener || !t->attached)
+		return sk_stream_error(sk, msg->msg_flags, -EPIPE);
+	return sock_sendmsg(t->sock, msg);
+}
+
+static int post_stream_recvmsg(struct socket *sock, struct msghdr *msg,
+			       size_t len, int flags)
+{
+	struct post_transient *t = post_xprt_get(sock->sk);
+
+	if (!t || t->listener || !t->attached)
+		return -ENOTCONN;
+	return sock_recvmsg(t->sock, msg, flags);
+}
+
+/* ---- socket options ---------------------------------------------------- */
+
+static int post_tcpopt_check(int idx, int val)
+{
+	switch (idx) {
+	case POST_TCPOPT_KEEPIDLE:
+		return val < 1 || val > MAX_TCP_KEEPIDLE ? -EINVAL : 0;
+	case POST_TCPOPT_KEEPINTVL:
+		return val < 1 || val > MAX_TCP_KEEPINTVL ? -EINVAL : 0;
+	case POST_TCPOPT_KEEPCNT:
+		return val < 1 || val > MAX_TCP_KEEPCNT ? -EINVAL : 0;
+	case POST_TCPOPT_SYNCNT:
+		return val < 1 || val > MAX_TCP_SYNCNT ? -EINVAL : 0;
+	case POST_TCPOPT_USER_TIMEOUT:
+		return val < 0 ? -EINVAL : 0;
+	default:
+		return 0;
+	}
+}
+
+static int post_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
+			       unsigned int optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	int idx = post_tcpopt_index(optname);
+	int val, err;
+
+	if (idx < 0)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	lock_sock(sk);
+	if (ps->xprt)
+		err = post_xprt_set_tcpopt(ps->xprt, optname, val);
+	else
+		err = post_tcpopt_check(idx, val);
+	if (!err) {
+		ps->tcp_opt[idx] = val;
+		set_bit(idx, &ps->tcp_set);
+	}
+	release_sock(sk);
+	return err;
+}
+
+static int post_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int err;
+
+	switch (level) {
+	case SOL_SOCKET:
+		err = sock_setsockopt(sock, level, optname, optval, optlen);
+		if (err)
+			return err;
+		lock_sock(sk);
+		if (post_sk(sk)->xprt)
+			post_xprt_sync_sockopts(sk, post_sk(sk)->xprt);
+		release_sock(sk);
+		return 0;
+	case SOL_TCP:
+		return post_setsockopt_tcp(sk, optname, optval, optlen);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int post_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t;
+	int idx, len, val, err;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+
+	lock_sock(sk);
+	t = ps->xprt;
+	if (t) {
+		err = t->sock->ops->getsockopt(t->sock, level, optname, optval,
+					       optlen);
+		goto out;
+	}
+
+	idx = post_tcpopt_index(optname);
+	if (idx < 0) {
+		err = -ENOPROTOOPT;
+		goto out;
+	}
+	if (!test_bit(idx, &ps->tcp_set)) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	val = ps->tcp_opt[idx];
+	err = -EFAULT;
+	if (get_user(len, optlen))
+		goto out;
+	err = -EINVAL;
+	if (len < 0)
+		goto out;
+	len = min_t(unsigned int, len, sizeof(int));
+	err = -EFAULT;
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		goto out;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int post_stream_ioctl(struct socket *sock, unsigned int cmd,
+			     unsigned long arg)
+{
+	struct post_transient *t = post_xprt_get(sock->sk);
+
+	if (!t)
+		return -ENOTCONN;
+	return t->sock->ops->ioctl(t->sock, cmd, arg);
+}
+
+const struct proto_ops post_msg_ops = {
+	.family		= PF_POST,
+	.owner		= THIS_MODULE,
+	.release	= post_release,
+	.bind		= post_bind,
+	.connect	= post_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= post_accept,
+	.getname	= post_getname,
+	.poll		= post_msg_poll,
+	.ioctl		= sock_no_ioctl,
+	.listen		= post_listen,
+	.shutdown	= post_shutdown,
+	.setsockopt	= post_setsockopt,
+	.getsockopt	= post_getsockopt,
+	.sendmsg	= post_msg_sendmsg,
+	.recvmsg	= post_msg_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+const struct proto_ops post_stream_ops = {
+	.family		= PF_POST,
+	.owner		= THIS_MODULE,
+	.release	= post_release,
+	.bind		= post_bind,
+	.connect	= post_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= post_accept,
+	.getname	= post_getname,
+	.poll		= post_stream_poll,
+	.ioctl		= post_stream_ioctl,
+	.listen		= post_listen,
+	.shutdown	= post_shutdown,
+	.setsockopt	= post_setsockopt,
+	.getsockopt	= post_getsockopt,
+	.sendmsg	= post_stream_sendmsg,
+	.recvmsg	= post_stream_recvmsg,
+	.mmap		= sock_no_mmap,
+};

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AF_POST: Post Sockets message carriers.
+ *
+ * Internal declarations shared by the files of the module.
+ */
+#ifndef _NET_POST_PROTOCOL_H
+#define _NET_POST_PROTOCOL_H
+
+#include <linux/bvec.h>
+#include <linux/list.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <net/sock.h>
+
+#include <uapi/linux/post.h>
+
+/*
+ * Wire format, version 1 (see Documentation/networking/post.rst).
+ * All integers are big endian.
+ */
+#define POST_WIRE_VERSION	1
+#define POST_HELLO_MAGIC	0x504f5354	/* "POST" */
+
+enum post_frame_type {
+	POST_FRAME_HELLO = 1,
+	POST_FRAME_DATA = 2,
+	POST_FRAME_ABORT = 3,
+};
+
+/* DATA frame flags */
+#define POST_DATA_FIRST		0x01	/* offset 0; carries the first-chunk extension */
+#define POST_DATA_LAST		0x02	/* completes the message */
+#define POST_DATA_FLAGS		(POST_DATA_FIRST | POST_DATA_LAST)
+
+struct post_frame_hdr {
+	u8	type;
+	u8	flags;
+	__be16	reserved;
+	__be32	len;		/* bytes of body after this header */
+} __packed;
+
+struct post_hello {
+	__be32	magic;
+	u8	version;	/* highest version the sender speaks */
+	u8	min_version;	/* lowest version the sender speaks */
+	__be16	reserved;
+	__be32	max_msg_size;	/* largest message the sender accepts */
+	__be32	caps;		/* capability bits, none in version 1 */
+	u8	key[16];	/* carrier key, for authenticated joins */
+} __packed;
+
+struct post_data_hdr {
+	__be64	msg_id;
+	__be32	msg_len;
+	__be32	offset;
+} __packed;
+
+struct post_data_first {
+	__be16	n_ante;
+	__be16	reserved;
+	/* followed by n_ante __be64 antecedent message ids */
+} __packed;
+
+struct post_abort {
+	__be64	msg_id;
+	__be32	reason;
+} __packed;
+
+#define POST_HELLO_MAX_LEN	256
+#define POST_MAX_CHUNK		65536U
+#define POST_MAX_ANTECEDENTS	64
+#define POST_MAX_DATA_PREFIX	(sizeof(struct post_data_hdr) +		\
+				 sizeof(struct post_data_first) +	\
+				 POST_MAX_ANTECEDENTS * sizeof(__be64))
+#define POST_MAX_DATA_BODY	(POST_MAX_DATA_PREFIX + POST_MAX_CHUNK)
+#define POST_MAX_FRAME_HDR	(sizeof(struct post_frame_hdr) +	\
+				 POST_MAX_DATA_PREFIX)
+
+/* Payload bytes the sender puts in one DATA frame. */
+#define POST_CHUNK_SIZE		16384U
+/* Messages one carrier may have in reassembly at once. */
+#define POST_MAX_PARTIAL	64
+/* How long a closed carrier keeps flushing queued messages. */
+#define POST_ORPHAN_TIMEOUT	(60 * HZ)
+/* Not-yet-sent bytes a message transient keeps queued in TCP. */
+#define POST_XPRT_NOTSENT_LOWAT	(256 * 1024)
+
+/**
+ * struct post_msg - a message queued for transmission
+ * @list: entry in the carrier's @tx_queue
+ * @id: message id
+ * @len: payload length
+ * @sent: payload bytes handed to the transport so far
+ * @truesize: bytes charged to the carrier's send buffer
+ * @nr_segs: entries in @segs
+ * @cur_seg: index of the segment holding payload byte @sent
+ * @cur_off: offset of payload byte @sent within @segs[@cur_seg]
+ * @segs: the payload, in page fragments of at most PAGE_SIZE bytes
+ *
+ * Owned by the carrier and protected by its socket lock.
+ */
+struct post_msg {
+	struct list_head	list;
+	u64			id;
+	u32			len;
+	u32			sent;
+	u32			truesize;
+	u32			nr_segs;
+	u32			cur_seg;
+	u32			cur_off;
+	struct bio_vec		segs[] __counted_by(nr_segs);
+};
+
+/**
+ * struct post_rmsg - a message being received
+ * @list: entry in the carrier's rx_partial or rx_ready list
+ * @id: message id, from the wire
+ * @len: total length announced by the first chunk
+ * @received: payload bytes received so far
+ * @consumed: payload bytes returned to the application
+ * @head_off: bytes of the first piece already returned
+ * @pieces: received payload; each skb covers the range in its post_piece
+ *
+ * While on rx_partial, only the parser of the transient receiving the
+ * message touches @received and @pieces.  Once on rx_ready the message
+ * is complete and only the reader (holding the carrier socket lock)
+ * consumes it.
+ */
+struct post_rmsg {
+	struct list_head	list;
+	u64			id;
+	u32			len;
+	u32			received;
+	u32			consumed;
+	u32			head_off;
+	struct sk_buff_head	pieces;
+};
+
+/* Which bytes of a received skb belong to a message, kept in skb->cb. */
+struct post_piece {
+	u32	off;
+	u32	len;
+};
+
+static inline struct post_piece *post_piece(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct post_piece) > sizeof(skb->cb));
+	return (struct post_piece *)skb->cb;
+}
+
+enum post_rx_stage {
+	POST_RX_HDR,		/* gathering the common frame header */
+	POST_RX_FIXED,		/* gathering the fixed part of the body */
+	POST_RX_ANTE,		/* gathering antecedent ids */
+	POST_RX_PAYLOAD,	/* passing DATA payload to the message */
+	POST_RX_SKIP,		/* skipping bytes (HELLO extension) */
+};
+
+/**
+ * struct post_parser - receive state of one message transient
+ * @buf: header bytes gathered so far
+ * @need: bytes of @buf to gather before the stage completes
+ * @have: bytes of @buf gathered
+ * @left: body bytes of the current frame not yet consumed
+ * @stage: what the next bytes are
+ * @type: type of the current frame
+ * @flags: flags of the current frame
+ * @hello: the peer's HELLO has been received
+ * @err: sticky protocol error, negative errno
+ * @msg: the message receiving the current DATA payload
+ *
+ * Protected by the transient socket's lock: the parser runs from
+ * read_sock() in the transient's data_ready callback or in its rx work.
+ */
+struct post_parser {
+	u8			buf[POST_MAX_DATA_PREFIX];
+	u32			need;
+	u32			have;
+	u32			left;
+	u8			stage;
+	u8			type;
+	u8			flags;
+	bool			hello;
+	int			err;
+	struct post_rmsg	*msg;
+};
+
+#define POST_TX_BVECS	(POST_CHUNK_SIZE / PAGE_SIZE + 3)
+
+/**
+ * struct post_transient - one transport connection of a carrier
+ * @carrier: the owning carrier; it outlives the transient
+ * @sock: the in-kernel TCP socket
+ * @listener: @sock is a listening socket
+ * @attached: the callbacks of @sock are ours
+ * @rx_work: runs the parser when the softirq path cannot
+ * @saved_data_ready: callbacks of @sock before we replaced them
+ * @saved_write_space: see @saved_data_ready
+ * @saved_state_change: see @saved_data_ready
+ * @saved_error_report: see @saved_data_ready
+ * @rx: receive parser
+ * @peer_max_msg: the peer's message size limit, from its HELLO
+ * @hello_sent: our HELLO has been queued for transmission
+ * @fin_sent: our FIN has been sent, after every queued message
+ * @tx_bv: the frame being transmitted: header, then payload pages
+ * @tx_nr_bv: entries in @tx_bv
+ * @tx_len: length of the frame being transmitted
+ * @tx_off: bytes of it the transport has accepted
+ * @tx_hdr: page fragment holding its header, released when it is sent
+ * @tx_msg: message whose chunk is being transmitted, or NULL
+ * @tx_payload: payload bytes of @tx_msg in the frame
+ * @tx_end_seg: segment of @tx_msg holding the byte after the frame
+ * @tx_end_off: offset of that byte within the segment
+ *
+ * The saved callbacks and @sock's sk_user_data are protected by
+ * @sock->sk->sk_callback_lock; @rx by @sock's socket lock; the tx
+ * fields and @hello_sent/@fin_sent by the carrier's socket lock.
+ * @peer_max_msg is written by the parser and read locklessly.
+ */
+struct post_transient {
+	struct sock		*carrier;
+	struct socket		*sock;
+	bool			listener;
+	bool			attached;
+	struct work_struct	rx_work;
+
+	void			(*saved_data_ready)(struct sock *sk);
+	void			(*saved_write_space)(struct sock *sk);
+	void			(*saved_state_change)(struct sock *sk);
+	void			(*saved_error_report)(struct sock *sk);
+
+	struct post_parser	rx;
+	u32			peer_max_msg;
+
+	bool			hello_sent;
+	bool			fin_sent;
+	struct bio_vec		tx_bv[POST_TX_BVECS];
+	unsigned int		tx_nr_bv;
+	size_t			tx_len;
+	size_t			tx_off;
+	void			*tx_hdr;
+	struct post_msg		*tx_msg;
+	u32			tx_payload;
+	u32			tx_end_seg;
+	u32			tx_end_off;
+};
+
+/* SOL_TCP options a carrier keeps and applies to each of its transients */
+enum {
+	POST_TCPOPT_NODELAY,
+	POST_TCPOPT_KEEPIDLE,
+	POST_TCPOPT_KEEPINTVL,
+	POST_TCPOPT_KEEPCNT,
+	POST_TCPOPT_SYNCNT,
+	POST_TCPOPT_USER_TIMEOUT,
+	POST_TCPOPT_MAX
+};
+
+/* post_sock.flags bits */
+enum {
+	POST_F_ORPHAN,		/* closed; still flushing queued messages */
+	POST_F_ABORT_XPRT,	/* transient failed; reset and release it */
+};
+
+/**
+ * struct post_sock - a message or stream carrier
+ * @sk: the socket; must be first
+ * @xprt: the carrier's transient, or NULL before bind/connect/listen
+ * @tx_work: moves queued messages into the transient and handles
+ *	transient state changes in process context
+ * @orphan_work: bounds how long a closed carrier flushes
+ * @tx_queue: messages waiting to be sent, in order (struct post_msg)
+ * @pf: page fragments holding message payload and frame headers
+ * @next_id: id of the next message sent
+ * @key: carrier key announced in HELLO
+ * @max_msg: largest message this carrier sends or accepts
+ * @flags: POST_F_* bits
+ * @tcp_set: which @tcp_opt values the application set
+ * @tcp_opt: SOL_TCP option values applied to every transient
+ * @rx_lock: protects @rx_partial, @rx_ready, @nr_partial,
+ *	@partial_bytes, @rx_paused and @rx_eof; taken from softirq
+ * @rx_partial: messages in reassembly (struct post_rmsg)
+ * @rx_ready: complete messages waiting for the application
+ * @nr_partial: entries in @rx_partial
+ * @partial_bytes: payload bytes held by @rx_partial
+ * @rx_paused: the parser stopped because the receive buffer is full
+ * @rx_eof: the peer finished sending; every message was delivered
+ *
+ * Unless stated otherwise, fields are protected by the socket lock.
+ */
+struct post_sock {
+	struct sock		sk;
+	struct post_transient	*xprt;
+	struct work_struct	tx_work;
+	struct delayed_work	orphan_work;
+	struct list_head	tx_queue;
+	struct page_frag_cache	pf;
+	u64			next_id;
+	u8			key[16];
+	u32			max_msg;
+	unsigned long		flags;
+	unsigned long		tcp_set;
+	int			tcp_opt[POST_TCPOPT_MAX];
+
+	spinlock_t		rx_lock;
+	struct list_head	rx_partial;
+	struct list_head	rx_ready;
+	unsigned int		nr_partial;
+	u64			partial_bytes;
+	bool			rx_paused;
+	bool			rx_eof;
+};
+
+static inline struct post_sock *post_sk(const struct sock *sk)
+{
+	return (struct post_sock *)sk;
+}
+
+static inline bool post_is_msg(const struct sock *sk)
+{
+	return sk->sk_type == SOCK_SEQPACKET;
+}
+
+extern struct workqueue_struct *post_wq;
+
+/* af_post.c */
+u32 post_net_max_msg(const struct net *net);
+struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
+			   int kern);
+
+/* carrier.c */
+extern const struct proto_ops post_msg_ops;
+extern const struct proto_ops post_stream_ops;
+void post_sock_init(struct sock *sk);
+void post_sock_destruct(struct sock *sk);
+void post_tx_schedule(struct sock *sk);
+
+/* xprt_tcp.c */
+int post_xprt_create(struct sock *sk, int family,
+		     struct post_transient **res);
+struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock);
+void post_xprt_attach(struct post_transient *t);
+void post_xprt_attach_listener(struct post_transient *t);
+void post_xprt_destroy(struct post_transient *t, bool abort);
+void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t);
+int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val);
+int post_tcpopt_index(int optname);
+void post_xprt_rx_kick(struct post_transient *t);
+
+/* wire.c */
+void post_parser_init(struct post_parser *p);
+void post_parser_release(struct sock *sk, struct post_parser *p);
+void post_rx_read(struct post_transient *t);
+bool post_rx_full(struct sock *sk);
+struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
+				size_t len);
+void post_msg_free(struct post_msg *m);
+void post_rmsg_free(struct post_rmsg *rm);
+int post_tx_push(struct sock *sk, struct post_transient *t);
+bool post_tx_idle(const struct post_transient *t);
+void post_tx_reset(struct post_transient *t);
+
+#endif /* _NET_POST_PROTOCOL_H */

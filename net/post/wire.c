@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST: Post Sockets message carriers.
+ *
+ * The message carrier's wire format over a byte stream: building and
+ * sending frames, and parsing and reassembling what the peer sent.
+ * Every length from the wire is checked before it is used; anything
+ * unexpected resets the carrier with EPROTO.
+ */
+
+#include <linux/bvec.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/net.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include "protocol.h"
+
+/* ---- transmit ---------------------------------------------------------- */
+
+/**
+ * post_msg_alloc - copy a message from the application
+ * @sk: the carrier, locked
+ * @msg: the application's message
+ * @len: its length
+ *
+ * The payload is copied once, into page fragments that the transport
+ * later takes references on (MSG_SPLICE_PAGES) instead of copying.
+ *
+ * Return: the message, or an ERR_PTR().
+ */
+struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
+				size_t len)
+{
+	struct post_sock *ps = post_sk(sk);
+	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE);
+	struct post_msg *m;
+	size_t done = 0;
+	int err;
+	u32 i;
+
+	m = kvmalloc(struct_size(m, segs, nr), sk->sk_allocation);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->nr_segs = nr;
+	m->len = len;
+	m->sent = 0;
+	m->cur_seg = 0;
+	m->cur_off = 0;
+	m->truesize = len + struct_size(m, segs, nr);
+
+	for (i = 0; i < nr; i++) {
+		size_t seg = min_t(size_t, len - done, PAGE_SIZE);
+		void *p = page_frag_alloc(&ps->pf, seg, sk->sk_allocation);
+
+		if (!p) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+		bvec_set_virt(&m->segs[i], p, seg);
+		if (copy_from_iter(p, seg, &msg->msg_iter) != seg) {
+			i++;
+			err = -EFAULT;
+			goto err_free;
+		}
+		done += seg;
+	}
+	return m;
+
+err_free:
+	m->nr_segs = i;
+	post_msg_free(m);
+	return ERR_PTR(err);
+}
+
+void post_msg_free(struct post_msg *m)
+{
+	u32 i;
+
+	for (i = 0; i < m->nr_segs; i++)
+		page_frag_free(bvec_virt(&m->segs[i]));
+	kvfree(m);
+}
+
+static void *post_tx_hdr_alloc(struct sock *sk, struct post_transient *t,
+			       size_t len)
+{
+	void *hdr = page_frag_alloc(&post_sk(sk)->pf, len, sk->sk_allocation);
+
+	if (!hdr)
+		return NULL;
+	t->tx_hdr = hdr;
+	bvec_set_virt(&t->tx_bv[0], hdr, len);
+	t->tx_nr_bv = 1;
+	t->tx_len = len;
+	t->tx_off = 0;
+	return hdr;
+}
+
+static void post_put_frame_hdr(void *buf, u8 type, u8 flags, u32 len)
+{
+	struct post_frame_hdr *fh = buf;
+
+	fh->type = type;
+	fh->flags = flags;
+	fh->reserved = 0;
+	fh->len = cpu_to_be32(len);
+}
+
+static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_hello *h;
+	void *buf;
+
+	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
+				sizeof(*h));
+	if (!buf)
+		return -ENOMEM;
+	post_put_frame_hdr(buf, POST_FRAME_HELLO, 0, sizeof(*h));
+	h = buf + sizeof(struct post_frame_hdr);
+	memset(h, 0, sizeof(*h));
+	h->magic = cpu_to_be32(POST_HELLO_MAGIC);
+	h->version = POST_WIRE_VERSION;
+	h->min_version = POST_WIRE_VERSION;
+	h->max_msg_size = cpu_to_be32(ps->max_msg);
+	memcpy(h->key, ps->key, sizeof(h->key));
+	t->hello_sent = true;
+	return 1;
+}
+
+/* Describe the next chunk of @m in t->tx_bv, after its header. */
+static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
+				u32 payload)
+{
+	u32 seg = m->cur_seg, off = m->cur_off;
+
+	while (payload) {
+		struct bio_vec *bv = &m->segs[seg];
+		u32 n = min(bv->bv_len - off, payload);
+
+		bvec_set_page(&t->tx_bv[t->tx_nr_bv++], bv->bv_page, n,
+			      bv->bv_offset + off);
+		payload -= n;
+		off += n;
+		if (off == bv->bv_len) {
+			seg++;
+			off = 0;
+		}
+	}
+	t->tx_end_seg = seg;
+	t->tx_end_off = off;
+}
+
+static int post_tx_build_data(struct sock *sk, struct post_transient *t,
+			      struct post_msg *m)
+{
+	u32 payload = min(m->len - m->sent, POST_CHUNK_SIZE);
+	bool first = !m->sent;
+	struct post_data_hdr *dh;
+	u8 flags = 0;
+	size_t hlen;
+	void *buf;
+
+	hlen = sizeof(struct post_frame_hdr) + sizeof(*dh);
+	if (first) {
+		hlen += sizeof(struct post_data_first);
+		flags |= POST_DATA_FIRST;
+	}
+	if (m->sent + payload == m->len)
+		flags |= POST_DATA_LAST;
+
+	buf = post_tx_hdr_alloc(sk, t, hlen);
+	if (!buf)
+		return -ENOMEM;
+	post_put_frame_hdr(buf, POST_FRAME_DATA, flags,
+			   hlen - sizeof(struct post_frame_hdr) + payload);
+	dh = buf + sizeof(struct post_frame_hdr);
+	dh->msg_id = cpu_to_be64(m->id);
+	dh->msg_len = cpu_to_be32(m->len);
+	dh->offset = cpu_to_be32(m->sent);
+	if (first) {
+		struct post_data_first *df = (void *)(dh + 1);
+
+		df->n_ante = 0;
+		df->reserved = 0;
+	}
+
+	post_tx_map_payload(t, m, payload);
+	t->tx_len += payload;
+	t->tx_msg = m;
+	t->tx_payload = payload;
+	return 1;
+}
+
+static void post_tx_uncharge(struct sock *sk, u32 bytes)
+{
+	sk_wmem_queued_add(sk, -(int)bytes);
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
+/* The transport accepted the whole current frame. */
+static void post_tx_frame_done(struct sock *sk, struct post_transient *t)
+{
+	struct post_msg *m = t->tx_msg;
+
+	if (t->tx_hdr) {
+		page_frag_free(t->tx_hdr);
+		t->tx_hdr = NULL;
+	}
+	t->tx_len = 0;
+	t->tx_off = 0;
+	if (!m)
+		return;
+
+	t->tx_msg = NULL;
+	m->sent += t->tx_payload;
+	m->cur_seg = t->tx_end_seg;
+	m->cur_off = t->tx_end_off;
+	if (m->sent == m->len) {
+		list_del(&m->list);
+		post_tx_uncharge(sk, m->truesize);
+		post_msg_free(m);
+	}
+}
+
+/* Prepare the next frame.  Return 1 if there is one, 0 if not. */
+static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+
+	if (!t->hello_sent)
+		return post_tx_build_hello(sk, t);
+
+	while ((m = list_first_entry_or_null(&ps->tx_queue, struct post_msg,
+					     list))) {
+		if (m->len <= READ_ONCE(t->peer_max_msg))
+			return post_tx_build_data(sk, t, m);
+		/*
+		 * Queued before the peer's HELLO told us its limit: the
+		 * peer would reject it, so it is not sent at all.
+		 */
+		list_del(&m->list);
+		post_tx_uncharge(sk, m->truesize);
+		post_msg_free(m);
+		WRITE_ONCE(sk->sk_err, EMSGSIZE);
+		sk_error_report(sk);
+	}
+	return 0;
+}
+
+/* Are frames after the current one ready to follow it at once? */
+static bool post_tx_more(struct sock *sk, struct post_transient *t)
+{
+	struct post_msg *m = t->tx_msg;
+
+	if (!m)
+		return !list_empty(&post_sk(sk)->tx_queue);
+	return m->sent + t->tx_payload < m->len ||
+	       !list_is_last(&m->list, &post_sk(sk)->tx_queue);
+}
+
+/**
+ * post_tx_push - hand queued frames to a transient
+ * @sk: the carrier, locked
+ * @t: the transient
+ *
+ * Sends until the transport's not-yet-sent queue is full (it returns
+ * -EAGAIN and calls the transient's write_space later) or nothing is
+ * left.  A frame the transport took in part is finished first.
+ *
+ * Return: 0, or a negative errno if the transport failed.
+ */
+int post_tx_push(struct sock *sk, struct post_transient *t)
+{
+	struct msghdr msg = {};
+	int ret;
+
+	for (;;) {
+		if (t->tx_off == t->tx_len) {
+			post_tx_frame_done(sk, t);
+			ret = post_tx_next_frame(sk, t);
+			if (ret <= 0)
+				return ret;
+		}
+
+		msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_SPLICE_PAGES;
+		if (post_tx_more(sk, t))
+			msg.msg_flags |= MSG_MORE;
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, t->tx_bv,
+			      t->tx_nr_bv, t->tx_len);
+		iov_iter_advance(&msg.msg_iter, t->tx_off);
+
+		ret = sock_sendmsg(t->sock, &msg);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret < 0)
+			return ret;
+		t->tx_off += ret;
+	}
+}
+
+/**
+ * post_tx_idle - nothing is queued or half sent on the transient
+ * @t: the transient
+ */
+bool post_tx_idle(const struct post_transient *t)
+{
+	return t->hello_sent && t->tx_off == t->tx_len &&
+	       list_empty(&post_sk(t->carrier)->tx_queue);
+}
+
+/* Forget the frame in flight; the transient is going away. */
+void post_tx_reset(struct post_transient *t)
+{
+	if (t->tx_hdr)
+		page_frag_free(t->tx_hdr);
+	t->tx_hdr = NULL;
+	t->tx_msg = NULL;
+	t->tx_len = 0;
+	t->tx_off = 0;
+}
+
+/* ---- receive ----------------------------------------------------------- */
+
+void post_parser_init(struct post_parser *p)
+{
+	p->stage = POST_RX_HDR;
+	p->need = sizeof(struct post_frame_hdr);
+	p->have = 0;
+	p->left = 0;
+	p->msg = NULL;
+}
+
+void post_rmsg_free(struct post_rmsg *rm)
+{
+	skb_queue_purge(&rm->pieces);
+	kfree(rm);
+}
+
+/**
+ * post_parser_release - drop what a parser was reassembling
+ * @sk: the carrier
+ * @p: the parser of a transient that no longer receives
+ *
+ * Messages in reassembly cannot complete any more and are dropped.
+ */
+void post_parser_release(struct sock *sk, struct post_parser *p)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_bh(&ps->rx_lock);
+	list_splice_init(&ps->rx_partial, &dead);
+	ps->nr_partial = 0;
+	ps->partial_bytes = 0;
+	spin_unlock_bh(&ps->rx_lock);
+
+	list_for_each_entry_safe(rm, tmp, &dead, list)
+		post_rmsg_free(rm);
+	post_parser_init(p);
+}
+
+/* Receive memory is charged by payload bytes, not by skb truesize. */
+static void post_piece_rfree(struct sk_buff *skb)
+{
+	atomic_sub(post_piece(skb)->len, &skb->sk->sk_rmem_alloc);
+}
+
+/**
+ * post_rx_full - the carrier holds all the complete messages it may
+ * @sk: the carrier
+ *
+ * At least one complete message must be waiting, so that a message
+ * larger than the receive buffer can still be reassembled.  Marks the
+ * receive side paused; the reader resumes it.
+ *
+ * Return: true if the parser must stop taking bytes from the transport.
+ */
+bool post_rx_full(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool full;
+
+	spin_lock_bh(&ps->rx_lock);
+	full = !list_empty(&ps->rx_ready) && !sock_flag(sk, SOCK_DEAD) &&
+	       atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
+	if (full)
+		ps->rx_paused = true;
+	spin_unlock_bh(&ps->rx_lock);
+	return full;
+}
+
+static void post_rx_next_frame(struct post_parser *p)
+{
+	p->stage = POST_RX_HDR;
+	p->need = sizeof(struct post_frame_hdr);
+	p->have = 0;
+}
+
+/* Caller holds ps->rx_lock. */
+static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 id)
+{
+	struct post_rmsg *rm;
+
+	list_for_each_entry(rm, &ps->rx_partial, list)
+		if (rm->id == id)
+			return rm;
+	return NULL;
+}
+
+static int post_rx_frame_hdr(struct post_transient *t)
+{
+	struct post_parser *p = &t->rx;
+	struct post_frame_hdr *fh = (void *)p->buf;
+	u32 len = be32_to_cpu(fh->len);
+	u32 fixed;
+
+	p->type = fh->type;
+	p->flags = fh->flags;
+	if (fh->reserved)
+		return -EPROTO;
+	if (!p->hello && p->type != POST_FRAME_HELLO)
+		return -EPROTO;
+
+	switch (p->type) {
+	case POST_FRAME_HELLO:
+		if (p->hello || p->flags)
+			return -EPROTO;
+		if (len < sizeof(struct post_hello) || len > POST_HELLO_MAX_LEN)
+			return -EPROTO;
+		fixed = sizeof(struct post_hello);
+		break;
+	case POST_FRAME_DATA:
+		if (p->flags & ~POST_DATA_FLAGS)
+			return -EPROTO;
+		fixed = sizeof(struct post_data_hdr);
+		if (p->flags & POST_DATA_FIRST)
+			fixed += sizeof(struct post_data_first);
+		if (len < fixed || len > POST_MAX_DATA_BODY)
+			return -EPROTO;
+		break;
+	case POST_FRAME_ABORT:
+		if (p->flags || len != sizeof(struct post_abort))
+			return -EPROTO;
+		fixed = len;
+		break;
+	default:
+		return -EPROTO;
+	}
+
+	p->left = len;
+	p->stage = POST_RX_FIXED;
+	p->need = fixed;
+	p->have = 0;
+	return 0;
+}
+
+static int post_rx_hello(struct post_transient *t)
+{
+	struct post_parser *p = &t->rx;
+	struct post_hello *h = (void *)p->buf;
+	u32 max = be32_to_cpu(h->max_msg_size);
+
+	if (be32_to_cpu(h->magic) != POST_HELLO_MAGIC)
+		return -EPROTO;
+	if (!h->min_version || h->min_version > h->version ||
+	    h->min_version > POST_WIRE_VERSION ||
+	    h->version < POST_WIRE_VERSION)
+		return -EPROTO;
+	if (!max)
+		return -EPROTO;
+
+	WRITE_ONCE(t->peer_max_msg, min(max, POST_MAX_MSG_SIZE_LIMIT));
+	p->hello = true;
+	if (p->left) {
+		/* a later version's extension: not ours to read */
+		p->stage = POST_RX_SKIP;
+		return 0;
+	}
+	post_rx_next_frame(p);
+	return 0;
+}
+
+static void post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool dead;
+
+	spin_lock_bh(&ps->rx_lock);
+	ps->nr_partial--;
+	ps->partial_bytes -= rm->len;
+	dead = sock_flag(sk, SOCK_DEAD);
+	if (dead)
+		list_del(&rm->list);
+	else
+		list_move_tail(&rm->list, &ps->rx_ready);
+	spin_unlock_bh(&ps->rx_lock);
+
+	if (dead)
+		post_rmsg_free(rm);
+	else
+		sk->sk_data_ready(sk);
+}
+
+/* The payload of the current DATA frame has been passed on. */
+static void post_rx_payload_done(struct post_transient *t)
+{
+	struct post_rmsg *rm = t->rx.msg;
+
+	t->rx.msg = NULL;
+	if (rm->received == rm->len)
+		post_rx_deliver(t->carrier, rm);
+	post_rx_next_frame(&t->rx);
+}
+
+/* The prefix of a DATA frame is in; validate it and find the message. */
+static int post_rx_data(struct post_transient *t)
+{
+	struct sock *sk = t->carrier;
+	struct post_sock *ps = post_sk(sk);
+	struct post_parser *p = &t->rx;
+	struct post_data_hdr *dh = (void *)p->buf;
+	bool first = p->flags & POST_DATA_FIRST;
+	bool last = p->flags & POST_DATA_LAST;
+	u64 id = be64_to_cpu(dh->msg_id);
+	u32 msg_len = be32_to_cpu(dh->msg_len);
+	u32 off = be32_to_cpu(dh->offset);
+	u32 payload = p->left;
+	struct post_rmsg *rm, *new = NULL;
+	int err = -EPROTO;
+
+	if (payload > POST_MAX_CHUNK || first != !off ||
+	    (u64)off + payload > msg_len ||
+	    last != ((u64)off + payload == msg_len) ||
+	    (!first && !payload))
+		return -EPROTO;
+
+	if (first) {
+		if (msg_len > ps->max_msg)
+			return -EPROTO;
+		new = kmalloc(sizeof(*new), GFP_ATOMIC);
+		if (!new)
+			return -ENOMEM;
+		new->id = id;
+		new->len = msg_len;
+		new->received = 0;
+		new->consumed = 0;
+		new->head_off = 0;
+		__skb_queue_head_init(&new->pieces);
+	}
+
+	spin_lock_bh(&ps->rx_lock);
+	rm = post_rx_find(ps, id);
+	if (first) {
+		if (rm || ps->nr_partial >= POST_MAX_PARTIAL ||
+		    ps->partial_bytes + msg_len > 2ULL * ps->max_msg)
+			goto unlock;
+		list_add_tail(&new->list, &ps->rx_partial);
+		ps->nr_partial++;
+		ps->partial_bytes += msg_len;
+		rm = new;
+		new = NULL;
+	} else if (!rm || rm->received != off) {
+		goto unlock;
+	}
+	err = 0;
+unlock:
+	spin_unlock_bh(&ps->rx_lock);
+	kfree(new);
+	if (err)
+		return err;
+
+	p->msg = rm;
+	if (!payload) {
+		post_rx_payload_done(t);
+		return 0;
+	}
+	p->stage = POST_RX_PAYLOAD;
+	return 0;
+}
+
+static int post_rx_abort(struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(t->carrier);
+	struct post_abort *ab = (void *)t->rx.buf;
+	struct post_rmsg *rm;
+
+	spin_lock_bh(&ps->rx_lock);
+	rm = post_rx_find(ps, be64_to_cpu(ab->msg_id));
+	if (rm) {
+		list_del(&rm->list);
+		ps->nr_partial--;
+		ps->partial_bytes -= rm->len;
+	}
+	spin_unlock_bh(&ps->rx_lock);
+	if (rm)
+		post_rmsg_free(rm);
+	post_rx_next_frame(&t->rx);
+	return 0;
+}
+
+/* The bytes the current stage needed are in p->buf. */
+static int post_rx_gathered(struct post_transient *t)
+{
+	struct post_parser *p = &t->rx;
+	struct post_data_first *df;
+	u32 n;
+
+	switch (p->stage) {
+	case POST_RX_HDR:
+		return post_rx_frame_hdr(t);
+	case POST_RX_FIXED:
+		p->left -= p->need;
+		if (p->type == POST_FRAME_HELLO)
+			return post_rx_hello(t);
+		if (p->type == POST_FRAME_ABORT)
+			return post_rx_abort(t);
+		if (!(p->flags & POST_DATA_FIRST))
+			return post_rx_data(t);
+		df = (void *)(p->buf + sizeof(struct post_data_hdr));
+		n = be16_to_cpu(df->n_ante);
+		if (n > POST_MAX_ANTECEDENTS || df->reserved ||
+		    p->left < n * sizeof(__be64))
+			return -EPROTO;
+		if (!n)
+			return post_rx_data(t);
+		p->stage = POST_RX_ANTE;
+		p->need += n * sizeof(__be64);
+		return 0;
+	case POST_RX_ANTE:
+		p->left -= p->need - sizeof(struct post_data_hdr) -
+			   sizeof(struct post_data_first);
+		return post_rx_data(t);
+	}
+	return -EPROTO;
+}
+
+static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
+			   unsigned int off, u32 len)
+{
+	struct sock *sk = t->carrier;
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm = t->rx.msg;
+	struct sk_buff *piece;
+
+	piece = skb_clone(skb, GFP_ATOMIC);
+	if (!piece)
+		return -ENOMEM;
+	post_piece(piece)->off = off;
+	post_piece(piece)->len = len;
+	piece->sk = sk;
+	piece->destructor = post_piece_rfree;
+	atomic_add(len, &sk->sk_rmem_alloc);
+
+	spin_lock_bh(&ps->rx_lock);
+	__skb_queue_tail(&rm->pieces, piece);
+	rm->received += len;
+	spin_unlock_bh(&ps->rx_lock);
+	return 0;
+}
+
+/* read_sock() actor: parse what the transport received. */
+static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			 unsigned int offset, size_t len)
+{
+	struct post_transient *t = desc->arg.data;
+	struct post_parser *p = &t->rx;
+	size_t used = 0;
+	int err = 0;
+	u32 n;
+
+	while (used < len && !err) {
+		switch (p->stage) {
+		case POST_RX_HDR:
+			if (!p->have && post_rx_full(t->carrier)) {
+				desc->count = 0;
+				return used;
+			}
+			fallthrough;
+		case POST_RX_FIXED:
+		case POST_RX_ANTE:
+			n = min_t(size_t, len - used, p->need - p->have);
+			err = skb_copy_bits(skb, offset + used,
+					    p->buf + p->have, n);
+			if (err)
+				break;
+			p->have += n;
+			used += n;
+			if (p->have == p->need)
+				err = post_rx_gathered(t);
+			break;
+		case POST_RX_PAYLOAD:
+			n = min_t(size_t, len - used, p->left);
+			err = post_rx_payload(t, skb, offset + used, n);
+			if (err)
+				break;
+			used += n;
+			p->left -= n;
+			if (!p->left)
+				post_rx_payload_done(t);
+			break;
+		case POST_RX_SKIP:
+			n = min_t(size_t, len - used, p->left);
+			used += n;
+			p->left -= n;
+			if (!p->left)
+				post_rx_next_frame(p);
+			break;
+		}
+	}
+	if (err) {
+		p->err = err;
+		desc->error = err;
+		desc->count = 0;
+		/* the carrier is reset: the rest is not parsed */
+		return len;
+	}
+	return used;
+}
+
+static void post_rx_fail(struct post_transient *t, int err)
+{
+	struct sock *sk = t->carrier;
+
+	WRITE_ONCE(sk->sk_err, -err);
+	set_bit(POST_F_ABORT_XPRT, &post_sk(sk)->flags);
+	sk_error_report(sk);
+	post_tx_schedule(sk);
+}
+
+/**
+ * post_rx_read - parse what a message transient has received
+ * @t: the transient, its socket locked (spinlock in softirq or owned)
+ *
+ * Detects the end of the peer's data: a clean end between messages
+ * makes the carrier readable with EOF, a frame or message cut short is
+ * a protocol error.
+ */
+void post_rx_read(struct post_transient *t)
+{
+	read_descriptor_t desc = { .arg.data = t, .count = 1 };
+	struct sock *tsk = t->sock->sk;
+	struct sock *sk = t->carrier;
+	struct post_sock *ps = post_sk(sk);
+	struct post_parser *p = &t->rx;
+	bool eof;
+
+	if (p->err)
+		return;
+
+	t->sock->ops->read_sock(tsk, &desc, post_rx_actor);
+	if (p->err) {
+		post_rx_fail(t, p->err);
+		return;
+	}
+
+	if (!(READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) ||
+	    !skb_queue_empty(&tsk->sk_receive_queue))
+		return;
+
+	spin_lock_bh(&ps->rx_lock);
+	eof = !ps->rx_eof && !ps->nr_partial && p->hello &&
+	      p->stage == POST_RX_HDR && !p->have;
+	if (eof)
+		ps->rx_eof = true;
+	spin_unlock_bh(&ps->rx_lock);
+
+	if (eof) {
+		sk->sk_data_ready(sk);
+	} else if (!READ_ONCE(ps->rx_eof) && !READ_ONCE(tsk->sk_err)) {
+		/* the peer stopped in the middle of a frame or message */
+		p->err = -EPROTO;
+		post_rx_fail(t, p->err);
+	}
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST: Post Sockets message carriers.
+ *
+ * TCP transients: the in-kernel TCP socket under a carrier, its socket
+ * callbacks and its socket options.
+ */
+
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <trace/events/sock.h>
+
+#include "protocol.h"
+
+static const int post_tcpopt_name[POST_TCPOPT_MAX] = {
+	[POST_TCPOPT_NODELAY]		= TCP_NODELAY,
+	[POST_TCPOPT_KEEPIDLE]		= TCP_KEEPIDLE,
+	[POST_TCPOPT_KEEPINTVL]		= TCP_KEEPINTVL,
+	[POST_TCPOPT_KEEPCNT]		= TCP_KEEPCNT,
+	[POST_TCPOPT_SYNCNT]		= TCP_SYNCNT,
+	[POST_TCPOPT_USER_TIMEOUT]	= TCP_USER_TIMEOUT,
+};
+
+/* Caller holds t->sock->sk->sk_callback_lock. */
+static struct post_transient *post_xprt_from_sk(struct sock *sk)
+{
+	return __locked_read_sk_user_data_with_flags(sk, 0);
+}
+
+/* Wake whoever polls or sleeps on the carrier. */
+static void post_wake_carrier(struct sock *csk, __poll_t mask)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(csk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, mask);
+	rcu_read_unlock();
+}
+
+/**
+ * post_xprt_rx_kick - run the receive parser of a message transient
+ * @t: the transient
+ *
+ * Called from the transient's callbacks in softirq with its socket
+ * spinlock held.  When the socket is owned by a process, the parser
+ * runs later from the rx work, under the socket lock.
+ */
+void post_xprt_rx_kick(struct post_transient *t)
+{
+	struct sock *sk = t->sock->sk;
+
+	if (sock_owned_by_user_nocheck(sk)) {
+		queue_work(post_wq, &t->rx_work);
+		return;
+	}
+	post_rx_read(t);
+}
+
+static void post_xprt_rx_work(struct work_struct *work)
+{
+	struct post_transient *t = container_of(work, struct post_transient,
+						rx_work);
+	struct sock *sk = t->sock->sk;
+
+	lock_sock(sk);
+	post_rx_read(t);
+	release_sock(sk);
+}
+
+static void post_xprt_data_ready(struct sock *sk)
+{
+	struct post_transient *t;
+
+	trace_sk_data_ready(sk);
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = post_xprt_from_sk(sk);
+	if (!t)
+		goto out;
+	if (post_is_msg(t->carrier)) {
+		post_xprt_rx_kick(t);
+	} else {
+		t->saved_data_ready(sk);
+		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
+	}
+out:
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void post_xprt_write_space(struct sock *sk)
+{
+	struct post_transient *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = post_xprt_from_sk(sk);
+	if (!t)
+		goto out;
+	t->saved_write_space(sk);
+	if (post_is_msg(t->carrier))
+		post_tx_schedule(t->carrier);
+	else
+		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
+out:
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void post_xprt_state_change(struct sock *sk)
+{
+	struct post_transient *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = post_xprt_from_sk(sk);
+	if (!t)
+		goto out;
+	/* wakes a blocking connect() sleeping on the transient */
+	t->saved_state_change(sk);
+	if (post_is_msg(t->carrier) && (sk->sk_shutdown & RCV_SHUTDOWN))
+		post_xprt_rx_kick(t);
+	post_tx_schedule(t->carrier);
+	post_wake_carrier(t->carrier, EPOLLIN | EPOLLOUT | EPOLLHUP);
+out:
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void post_xprt_error_report(struct sock *sk)
+{
+	struct post_transient *t;
+	struct sock *csk;
+	int err;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = post_xprt_from_sk(sk);
+	if (!t)
+		goto out;
+	t->saved_error_report(sk);
+	csk = t->carrier;
+	err = READ_ONCE(sk->sk_err);
+	if (err) {
+		/* SO_ERROR and poll() read the carrier's sk_err */
+		WRITE_ONCE(csk->sk_err, err);
+		sk_error_report(csk);
+	}
+	post_tx_schedule(csk);
+out:
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * post_xprt_alloc - wrap a kernel TCP socket in a transient
+ * @sk: the carrier
+ * @sock: the TCP socket; the transient owns it from now on
+ *
+ * Return: the transient, or NULL without memory (@sock is not released).
+ */
+struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock)
+{
+	struct post_transient *t;
+
+	t = kzalloc(sizeof(*t), sk->sk_allocation);
+	if (!t)
+		return NULL;
+
+	t->carrier = sk;
+	t->sock = sock;
+	t->peer_max_msg = post_sk(sk)->max_msg;
+	INIT_WORK(&t->rx_work, post_xprt_rx_work);
+	post_parser_init(&t->rx);
+
+	/* Transients are sent to from work items, possibly under reclaim. */
+	sock->sk->sk_use_task_frag = false;
+	return t;
+}
+
+/**
+ * post_xprt_create - create the carrier's TCP transient
+ * @sk: the carrier, locked
+ * @family: AF_INET or AF_INET6, from the first address the carrier saw
+ * @res: the new transient
+ *
+ * The socket lives in the carrier's namespace and holds a reference on
+ * it, so a transient that outlives its carrier (a closing TCP
+ * connection) never outlives the namespace.
+ *
+ * Return: 0 or a negative errno.
+ */
+int post_xprt_create(struct sock *sk, int family, struct post_transient **res)
+{
+	struct post_transient *t;
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(sock_net(sk), family, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (err)
+		goto err;
+	sk_net_refcnt_upgrade(sock->sk);
+
+	t = post_xprt_alloc(sk, sock);
+	if (!t) {
+		err = -ENOMEM;
+		goto err_release;
+	}
+	post_xprt_sync_sockopts(sk, t);
+	*res = t;
+	return 0;
+
+err_release:
+	sock_release(sock);
+err:
+	return err;
+}
+
+/**
+ * post_xprt_attach - take over the callbacks of a connected transient
+ * @t: the transient
+ */
+void post_xprt_attach(struct post_transient *t)
+{
+	struct sock *sk = t->sock->sk;
+	struct post_sock *ps = post_sk(t->carrier);
+	int i;
+
+	if (post_is_msg(t->carrier)) {
+		int lowat = POST_XPRT_NOTSENT_LOWAT;
+
+		/* Frames are built whole; Nagle would only add latency. */
+		if (!test_bit(POST_TCPOPT_NODELAY, &ps->tcp_set))
+			tcp_sock_set_nodelay(sk);
+		/* Keep TCP's unsent queue short: decide late what to send. */
+		t->sock->ops->setsockopt(t->sock, SOL_TCP, TCP_NOTSENT_LOWAT,
+					 KERNEL_SOCKPTR(&lowat), sizeof(lowat));
+	}
+	for (i = 0; i < POST_TCPOPT_MAX; i++)
+		if (test_bit(i, &ps->tcp_set))
+			post_xprt_set_tcpopt(t, post_tcpopt_name[i],
+					     ps->tcp_opt[i]);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	t->attached = true;
+	t->saved_data_ready = sk->sk_data_ready;
+	t->saved_write_space = sk->sk_write_space;
+	t->saved_state_change = sk->sk_state_change;
+	t->saved_error_report = sk->sk_error_report;
+	sk->sk_data_ready = post_xprt_data_ready;
+	sk->sk_write_space = post_xprt_write_space;
+	sk->sk_state_change = post_xprt_state_change;
+	sk->sk_error_report = post_xprt_error_report;
+	rcu_assign_sk_user_data(sk, t);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * post_xprt_attach_listener - let a listening transient wake the carrier
+ * @t: the transient, listening
+ *
+ * The listening TCP socket sleeps and wakes on the carrier's wait
+ * queue, so poll() and a blocking accept() on the carrier see new
+ * connections without any of its callbacks replaced.  Replaced
+ * callbacks would be inherited by every child TCP socket, which would
+ * then call into this module with the listener's sk_user_data.
+ */
+void post_xprt_attach_listener(struct post_transient *t)
+{
+	struct sock *sk = t->sock->sk;
+	struct socket *csock = t->carrier->sk_socket;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	t->listener = true;
+	t->attached = true;
+	rcu_assign_pointer(sk->sk_wq, &csock->wq);
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void post_xprt_detach(struct post_transient *t)
+{
+	struct sock *sk = t->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (t->listener) {
+		/* the carrier's socket, and its wait queue, are RCU-freed */
+		rcu_assign_pointer(sk->sk_wq, &t->sock->wq);
+	} else if (post_xprt_from_sk(sk) == t) {
+		sk->sk_data_ready = t->saved_data_ready;
+		sk->sk_write_space = t->saved_write_space;
+		sk->sk_state_change = t->saved_state_change;
+		sk->sk_error_report = t->saved_error_report;
+		rcu_assign_sk_user_data(sk, NULL);
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * post_xprt_destroy - detach and release a transient
+ * @t: the transient
+ * @abort: reset the connection instead of closing it gracefully
+ *
+ * Caller holds the carrier's socket lock.  After the callbacks are
+ * restored no new work is queued, so cancelling the rx work leaves
+ * nothing behind that could touch @t.
+ */
+void post_xprt_destroy(struct post_transient *t, bool abort)
+{
+	struct socket *sock = t->sock;
+
+	post_xprt_detach(t);
+	cancel_work_sync(&t->rx_work);
+
+	post_parser_release(t->carrier, &t->rx);
+	post_tx_reset(t);
+
+	if (abort) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		sock_setsockopt(sock, SOL_SOCKET, SO_LINGER,
+				KERNEL_SOCKPTR(&lg), sizeof(lg));
+	}
+	sock_release(sock);
+	kfree(t);
+}
+
+/**
+ * post_xprt_sync_sockopts - mirror the carrier's SOL_SOCKET state
+ * @sk: the carrier, locked
+ * @t: its transient
+ *
+ * Applications set SOL_SOCKET options on the carrier; those that shape
+ * the connection are copied to the TCP socket.  Stream carriers also
+ * hand their buffer sizes over, since TCP buffers their data.
+ */
+void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t)
+{
+	struct sock *tsk = t->sock->sk;
+	int keep = sock_flag(sk, SOCK_KEEPOPEN);
+	int ifindex = READ_ONCE(sk->sk_bound_dev_if);
+
+	if (ifindex != READ_ONCE(tsk->sk_bound_dev_if))
+		sock_bindtoindex(tsk, ifindex, true);
+	if (keep != sock_flag(tsk, SOCK_KEEPOPEN))
+		sock_setsockopt(t->sock, SOL_SOCKET, SO_KEEPALIVE,
+				KERNEL_SOCKPTR(&keep), sizeof(keep));
+	if (READ_ONCE(sk->sk_mark) != READ_ONCE(tsk->sk_mark))
+		sock_set_mark(tsk, READ_ONCE(sk->sk_mark));
+	if (READ_ONCE(sk->sk_priority) != READ_ONCE(tsk->sk_priority))
+		sock_set_priority(tsk, READ_ONCE(sk->sk_priority));
+
+	lock_sock(tsk);
+	tsk->sk_reuse = sk->sk_reuse;
+	tsk->sk_reuseport = sk->sk_reuseport;
+	WRITE_ONCE(tsk->sk_rcvtimeo, READ_ONCE(sk->sk_rcvtimeo));
+	WRITE_ONCE(tsk->sk_sndtimeo, READ_ONCE(sk->sk_sndtimeo));
+	WRITE_ONCE(tsk->sk_lingertime, READ_ONCE(sk->sk_lingertime));
+	sock_valbool_flag(tsk, SOCK_LINGER, sock_flag(sk, SOCK_LINGER));
+	if (!post_is_msg(sk)) {
+		if (sk->sk_userlocks & SOCK_SNDBUF_LOCK) {
+			tsk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+			WRITE_ONCE(tsk->sk_sndbuf, READ_ONCE(sk->sk_sndbuf));
+			tsk->sk_write_space(tsk);
+		}
+		if (sk->sk_userlocks & SOCK_RCVBUF_LOCK) {
+			tsk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+			WRITE_ONCE(tsk->sk_rcvbuf, READ_ONCE(sk->sk_rcvbuf));
+		}
+	}
+	release_sock(tsk);
+}
+
+/**
+ * post_xprt_set_tcpopt - apply one SOL_TCP option to a transient
+ * @t: the transient
+ * @optname: the option
+ * @val: its value
+ *
+ * Return: 0 or the negative errno TCP gave.
+ */
+int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val)
+{
+	return t->sock->ops->setsockopt(t->sock, SOL_TCP, optname,
+					KERNEL_SOCKPTR(&val), sizeof(val));
+}
+
+/* Map a SOL_TCP option to its slot in post_sock.tcp_opt, or -1. */
+int post_tcpopt_index(int optname)
+{
+	int i;
+
+	for (i = 0; i < POST_TCPOPT_MAX; i++)
+		if (post_tcpopt_name[i] == optname)
+			return i;
+	return -1;
+}
