@@ -101,7 +101,8 @@ static void post_xprt_write_space(struct sock *sk)
 	if (!t)
 		goto out;
 	t->saved_write_space(sk);
-	if (post_is_msg(t->carrier))
+	/* TCP calls this on every ACK until its unsent queue is short */
+	if (post_is_msg(t->carrier) && __sk_stream_is_writeable(sk, 1))
 		post_tx_schedule(t->carrier);
 	else
 		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
