@@ -114,6 +114,10 @@ void post_tx_schedule(struct sock *sk)
 		sock_put(sk);
 }
 
+/*
+ * Stream carriers and poll() use the transient without the carrier lock:
+ * it is published fully set up, and is freed only by post_release().
+ */
 static struct post_transient *post_xprt_get(struct sock *sk)
 {
 	/* pairs with smp_store_release() in post_xprt_publish() */
@@ -122,6 +126,7 @@ static struct post_transient *post_xprt_get(struct sock *sk)
 
 static void post_xprt_publish(struct sock *sk, struct post_transient *t)
 {
+	/* the transient's fields are visible before the pointer */
 	smp_store_release(&post_sk(sk)->xprt, t);
 }
 
@@ -678,14 +683,19 @@ static __poll_t post_msg_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			set_bit(SOCK_NOSPACE, &sock->flags);
+			/* NOSPACE before the recheck; post_write_space()
+			 * frees room before it tests NOSPACE
+			 */
 			smp_mb__after_atomic();
 			if (sk_stream_is_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
 
+	/* state and queues first, then the error: as tcp_poll() */
 	smp_rmb();
-	if (READ_ONCE(sk->sk_err))
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }
@@ -876,8 +886,10 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	long timeo;
 	int err;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_POST, 0);
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {

@@ -305,7 +305,7 @@ struct post_sock {
 	unsigned long		tcp_set;
 	int			tcp_opt[POST_TCPOPT_MAX];
 
-	spinlock_t		rx_lock;
+	spinlock_t		rx_lock;	/* the rx_ fields below */
 	struct list_head	rx_partial;
 	struct list_head	rx_ready;
 	unsigned int		nr_partial;
