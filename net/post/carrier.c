@@ -98,7 +98,8 @@ void post_sock_destruct(struct sock *sk)
 	WARN_ON_ONCE(ps->xprt);
 	post_tx_purge(sk);
 	post_rx_purge(sk);
-	page_frag_cache_drain(&ps->pf);
+	if (ps->tx_frag.page)
+		put_page(ps->tx_frag.page);
 }
 
 /**
@@ -430,6 +431,8 @@ static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 	newsk->sk_rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	newsk->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	newsk->sk_userlocks = sk->sk_userlocks;
+	newsk->sk_reuse = sk->sk_reuse;
+	newsk->sk_reuseport = sk->sk_reuseport;
 	newsk->sk_rcvtimeo = READ_ONCE(sk->sk_rcvtimeo);
 	newsk->sk_sndtimeo = READ_ONCE(sk->sk_sndtimeo);
 	newsk->sk_lingertime = READ_ONCE(sk->sk_lingertime);

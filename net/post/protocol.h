@@ -79,6 +79,11 @@ struct post_abort {
 #define POST_MAX_FRAME_HDR	(sizeof(struct post_frame_hdr) +	\
 				 POST_MAX_DATA_PREFIX)
 
+/* Room reserved before a message's payload for its first frame header. */
+#define POST_FIRST_HDR_LEN	(sizeof(struct post_frame_hdr) +	\
+				 sizeof(struct post_data_hdr) +		\
+				 sizeof(struct post_data_first))
+
 /* Payload bytes the sender puts in one DATA frame. */
 #define POST_CHUNK_SIZE		16384U
 /* Messages one carrier may have in reassembly at once. */
@@ -98,7 +103,11 @@ struct post_abort {
  * @nr_segs: entries in @segs
  * @cur_seg: index of the segment holding payload byte @sent
  * @cur_off: offset of payload byte @sent within @segs[@cur_seg]
- * @segs: the payload, in page fragments of at most PAGE_SIZE bytes
+ * @hdr: POST_FIRST_HDR_LEN bytes right before the payload, where the
+ *	first frame's header is built so that it and the payload form one
+ *	contiguous range for the transport to coalesce
+ * @segs: the payload, in fragments of the carrier's @tx_frag pages;
+ *	each holds a page reference
  *
  * Owned by the carrier and protected by its socket lock.
  */
@@ -111,6 +120,7 @@ struct post_msg {
 	u32			nr_segs;
 	u32			cur_seg;
 	u32			cur_off;
+	void			*hdr;
 	struct bio_vec		segs[] __counted_by(nr_segs);
 };
 
@@ -209,7 +219,8 @@ struct post_parser {
  * @tx_nr_bv: entries in @tx_bv
  * @tx_len: length of the frame being transmitted
  * @tx_off: bytes of it the transport has accepted
- * @tx_hdr: page fragment holding its header, released when it is sent
+ * @tx_hdr: page holding its header when it has one of its own; the
+ *	reference is dropped when the frame is sent
  * @tx_msg: message whose chunk is being transmitted, or NULL
  * @tx_payload: payload bytes of @tx_msg in the frame
  * @tx_end_seg: segment of @tx_msg holding the byte after the frame
@@ -241,7 +252,7 @@ struct post_transient {
 	unsigned int		tx_nr_bv;
 	size_t			tx_len;
 	size_t			tx_off;
-	void			*tx_hdr;
+	struct page		*tx_hdr;
 	struct post_msg		*tx_msg;
 	u32			tx_payload;
 	u32			tx_end_seg;
@@ -273,7 +284,8 @@ enum {
  *	transient state changes in process context
  * @orphan_work: bounds how long a closed carrier flushes
  * @tx_queue: messages waiting to be sent, in order (struct post_msg)
- * @pf: page fragments holding message payload and frame headers
+ * @tx_frag: pages holding message payload and frame headers, filled
+ *	upwards so that consecutive frames are contiguous
  * @next_id: id of the next message sent
  * @key: carrier key announced in HELLO
  * @max_msg: largest message this carrier sends or accepts
@@ -297,7 +309,7 @@ struct post_sock {
 	struct work_struct	tx_work;
 	struct delayed_work	orphan_work;
 	struct list_head	tx_queue;
-	struct page_frag_cache	pf;
+	struct page_frag	tx_frag;
 	u64			next_id;
 	u8			key[16];
 	u32			max_msg;

@@ -21,22 +21,42 @@
 
 /* ---- transmit ---------------------------------------------------------- */
 
+/*
+ * Take @len bytes (at least @min of them in one piece) from the carrier's
+ * tx pages and return their address; the caller owns a page reference.
+ */
+static void *post_tx_frag(struct sock *sk, u32 min, u32 *len)
+{
+	struct page_frag *pf = &post_sk(sk)->tx_frag;
+	void *p;
+
+	if (!skb_page_frag_refill(min, pf, sk->sk_allocation))
+		return NULL;
+	*len = min_t(u32, *len, pf->size - pf->offset);
+	p = page_address(pf->page) + pf->offset;
+	pf->offset += *len;
+	get_page(pf->page);
+	return p;
+}
+
 /**
  * post_msg_alloc - copy a message from the application
  * @sk: the carrier, locked
  * @msg: the application's message
  * @len: its length
  *
- * The payload is copied once, into page fragments that the transport
- * later takes references on (MSG_SPLICE_PAGES) instead of copying.
+ * The payload is copied once, into pages that the transport later takes
+ * references on (MSG_SPLICE_PAGES) instead of copying.  Room for the
+ * first frame header is kept right before it.
  *
  * Return: the message, or an ERR_PTR().
  */
 struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
 				size_t len)
 {
-	struct post_sock *ps = post_sk(sk);
-	u32 nr = DIV_ROUND_UP(len, PAGE_SIZE);
+	/* at least one segment: it holds the header room */
+	u32 nr = max_t(u32, 1, DIV_ROUND_UP(len + POST_FIRST_HDR_LEN,
+					     PAGE_SIZE));
 	struct post_msg *m;
 	size_t done = 0;
 	int err;
@@ -45,24 +65,29 @@ struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
 	m = kvmalloc(struct_size(m, segs, nr), sk->sk_allocation);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
-	m->nr_segs = nr;
+	m->nr_segs = 0;
 	m->len = len;
 	m->sent = 0;
 	m->cur_seg = 0;
 	m->cur_off = 0;
 	m->truesize = len + struct_size(m, segs, nr);
 
-	for (i = 0; i < nr; i++) {
-		size_t seg = min_t(size_t, len - done, PAGE_SIZE);
-		void *p = page_frag_alloc(&ps->pf, seg, sk->sk_allocation);
+	for (i = 0; i < nr && (!i || done < len); i++) {
+		u32 room = i ? 0 : POST_FIRST_HDR_LEN;
+		u32 want = min_t(size_t, len - done, PAGE_SIZE - room);
+		u32 seg = room + len - done;
+		void *p = post_tx_frag(sk, room + want, &seg);
 
 		if (!p) {
 			err = -ENOMEM;
 			goto err_free;
 		}
-		bvec_set_virt(&m->segs[i], p, seg);
-		if (copy_from_iter(p, seg, &msg->msg_iter) != seg) {
-			i++;
+		if (!i)
+			m->hdr = p;
+		seg -= room;
+		bvec_set_virt(&m->segs[i], p + room, seg);
+		m->nr_segs = i + 1;
+		if (copy_from_iter(p + room, seg, &msg->msg_iter) != seg) {
 			err = -EFAULT;
 			goto err_free;
 		}
@@ -71,7 +96,6 @@ struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
 	return m;
 
 err_free:
-	m->nr_segs = i;
 	post_msg_free(m);
 	return ERR_PTR(err);
 }
@@ -81,18 +105,19 @@ void post_msg_free(struct post_msg *m)
 	u32 i;
 
 	for (i = 0; i < m->nr_segs; i++)
-		page_frag_free(bvec_virt(&m->segs[i]));
+		put_page(m->segs[i].bv_page);
 	kvfree(m);
 }
 
 static void *post_tx_hdr_alloc(struct sock *sk, struct post_transient *t,
-			       size_t len)
+			       u32 len)
 {
-	void *hdr = page_frag_alloc(&post_sk(sk)->pf, len, sk->sk_allocation);
+	u32 got = len;
+	void *hdr = post_tx_frag(sk, len, &got);
 
 	if (!hdr)
 		return NULL;
-	t->tx_hdr = hdr;
+	t->tx_hdr = virt_to_page(hdr);
 	bvec_set_virt(&t->tx_bv[0], hdr, len);
 	t->tx_nr_bv = 1;
 	t->tx_len = len;
@@ -173,9 +198,18 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	if (m->sent + payload == m->len)
 		flags |= POST_DATA_LAST;
 
-	buf = post_tx_hdr_alloc(sk, t, hlen);
-	if (!buf)
-		return -ENOMEM;
+	if (first) {
+		/* built in the room before the payload: one contiguous range */
+		buf = m->hdr;
+		bvec_set_virt(&t->tx_bv[0], buf, hlen);
+		t->tx_nr_bv = 1;
+		t->tx_len = hlen;
+		t->tx_off = 0;
+	} else {
+		buf = post_tx_hdr_alloc(sk, t, hlen);
+		if (!buf)
+			return -ENOMEM;
+	}
 	post_put_frame_hdr(buf, POST_FRAME_DATA, flags,
 			   hlen - sizeof(struct post_frame_hdr) + payload);
 	dh = buf + sizeof(struct post_frame_hdr);
@@ -209,7 +243,7 @@ static void post_tx_frame_done(struct sock *sk, struct post_transient *t)
 	struct post_msg *m = t->tx_msg;
 
 	if (t->tx_hdr) {
-		page_frag_free(t->tx_hdr);
+		put_page(t->tx_hdr);
 		t->tx_hdr = NULL;
 	}
 	t->tx_len = 0;
@@ -319,7 +353,7 @@ bool post_tx_idle(const struct post_transient *t)
 void post_tx_reset(struct post_transient *t)
 {
 	if (t->tx_hdr)
-		page_frag_free(t->tx_hdr);
+		put_page(t->tx_hdr);
 	t->tx_hdr = NULL;
 	t->tx_msg = NULL;
 	t->tx_len = 0;
