@@ -761,6 +761,8 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	}
 
 	lock_sock(sk);
+	/* catch up with the transport: a reset must not queue anything */
+	post_carrier_process(sk);
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 
 	if (sk->sk_state == TCP_SYN_SENT) {

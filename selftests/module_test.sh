@@ -1,0 +1,23 @@
+#!/bin/bash
+# Module lifetime: rmmod is refused while AF_POST sockets exist, works
+# after they are closed, and socket(AF_POST) loads the module again.
+# Prints kselftest-style TAP.
+n=0 pass=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
+echo "TAP version 13"
+echo "1..4"
+py='import socket,sys,time; s=socket.socket(25, socket.SOCK_SEQPACKET); sys.stdout.write("up\n"); sys.stdout.flush(); time.sleep(30)'
+python3 -c "$py" > /tmp/mt.out &
+pid=$!
+for i in $(seq 50); do grep -q up /tmp/mt.out 2>/dev/null && break; sleep 0.1; done
+rmmod post 2>/dev/null; r=$?
+[ $r != 0 ] && lsmod | grep -q '^post '; ok $? "rmmod refused while a carrier exists"
+kill $pid; wait $pid 2>/dev/null
+r=1
+for i in $(seq 20); do rmmod post 2>/dev/null && { r=0; break; }; sleep 0.25; done
+ok $r "rmmod succeeds once the carriers are closed"
+python3 -c 'import socket; socket.socket(25, socket.SOCK_STREAM).close()'
+ok $? "socket(AF_POST) autoloads the module"
+lsmod | grep -q '^post '; ok $? "module loaded again"
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ $fail = 0 ]

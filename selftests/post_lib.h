@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers of the AF_POST selftests: a pair of network namespaces
+ * joined by veth, sockets created in either, and wire frame builders.
+ */
+#ifndef POST_LIB_H
+#define POST_LIB_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <endian.h>
+
+#include <linux/post.h>
+
+#define ADDR_A	"192.0.2.1"	/* server namespace */
+#define ADDR_B	"192.0.2.2"	/* client namespace */
+#define ADDR6_A	"2001:db8::1"
+#define ADDR6_B	"2001:db8::2"
+
+struct nspair {
+	char a[32], b[32];
+	int fa, fb;		/* /run/netns fds */
+};
+
+static inline int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static inline int nspair_setup(struct nspair *p)
+{
+	char path[64];
+	int pid = getpid();
+
+	snprintf(p->a, sizeof(p->a), "posta%d", pid);
+	snprintf(p->b, sizeof(p->b), "postb%d", pid);
+	if (sh("ip netns add %s && ip netns add %s && "
+	       "ip link add va netns %s type veth peer name vb netns %s && "
+	       "ip -n %s link set lo up && ip -n %s link set lo up && "
+	       "ip -n %s addr add " ADDR_A "/24 dev va && "
+	       "ip -n %s addr add " ADDR_B "/24 dev vb && "
+	       "ip -n %s addr add " ADDR6_A "/64 dev va nodad && "
+	       "ip -n %s addr add " ADDR6_B "/64 dev vb nodad && "
+	       "ip -n %s link set va up && ip -n %s link set vb up",
+	       p->a, p->b, p->a, p->b, p->a, p->b, p->a, p->b, p->a, p->b,
+	       p->a, p->b))
+		return -1;
+	snprintf(path, sizeof(path), "/run/netns/%s", p->a);
+	p->fa = open(path, O_RDONLY);
+	snprintf(path, sizeof(path), "/run/netns/%s", p->b);
+	p->fb = open(path, O_RDONLY);
+	if (p->fa < 0 || p->fb < 0)
+		return -1;
+	/* the test itself lives in the client namespace */
+	return setns(p->fb, CLONE_NEWNET);
+}
+
+static inline void nspair_teardown(struct nspair *p)
+{
+	close(p->fa);
+	close(p->fb);
+	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", p->a, p->b);
+}
+
+/* socket() in namespace @ns; the caller stays where it was */
+static inline int socket_in(struct nspair *p, int ns, int family, int type,
+			    int proto)
+{
+	int s, err;
+
+	if (setns(ns, CLONE_NEWNET))
+		return -1;
+	s = socket(family, type, proto);
+	err = errno;
+	setns(p->fb, CLONE_NEWNET);
+	errno = err;
+	return s;
+}
+
+static inline struct sockaddr_in sin4(const char *addr, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	return a;
+}
+
+static inline struct sockaddr_in6 sin6(const char *addr, int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, addr, &a.sin6_addr);
+	return a;
+}
+
+/* An AF_POST (or TCP) listener in namespace A on ADDR_A, any port. */
+static inline int listener_in_a(struct nspair *p, int family, int type,
+				struct sockaddr_in *bound)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 0);
+	socklen_t len = sizeof(a);
+	int one = 1, l;
+
+	l = socket_in(p, p->fa, family, type, 0);
+	if (l < 0)
+		return -1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 16) ||
+	    getsockname(l, (void *)bound, &len))
+		return -1;
+	return l;
+}
+
+/* A connected pair of message carriers: *c in B, *s (accepted) in A. */
+static inline int carrier_pair(struct nspair *p, int type, int *c, int *s)
+{
+	struct sockaddr_in a;
+	int l = listener_in_a(p, AF_POST, type, &a);
+
+	if (l < 0)
+		return -1;
+	*c = socket(AF_POST, type, 0);
+	if (*c < 0 || connect(*c, (void *)&a, sizeof(a)))
+		return -1;
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 ? -1 : 0;
+}
+
+static inline double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static inline void fill(char *buf, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(seed * 131 + i * 7 + (i >> 8));
+}
+
+/* Receive one whole message (until MSG_EOR) into buf; returns its length. */
+static inline ssize_t recv_msg(int s, char *buf, size_t cap, int flags)
+{
+	size_t got = 0;
+
+	for (;;) {
+		struct iovec v = { buf + got, cap - got };
+		struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+		ssize_t r = recvmsg(s, &m, flags);
+
+		if (r < 0)
+			return -1;
+		got += r;
+		if (m.msg_flags & MSG_EOR)
+			return got;
+		if (r == 0)
+			return -2;	/* EOF inside a message */
+	}
+}
+
+/* ---- wire format v1 (Documentation/networking/post.rst) ---- */
+
+static inline size_t frame_hdr(uint8_t *b, uint8_t type, uint8_t flags,
+			       uint32_t len)
+{
+	b[0] = type;
+	b[1] = flags;
+	b[2] = b[3] = 0;
+	*(uint32_t *)(b + 4) = htonl(len);
+	return 8;
+}
+
+static inline size_t frame_hello(uint8_t *b, uint32_t magic, uint8_t ver,
+				 uint8_t minver, uint32_t max_msg)
+{
+	size_t n = frame_hdr(b, 1, 0, 32);
+
+	memset(b + n, 0, 32);
+	*(uint32_t *)(b + n) = htonl(magic);
+	b[n + 4] = ver;
+	b[n + 5] = minver;
+	*(uint32_t *)(b + n + 8) = htonl(max_msg);
+	return n + 32;
+}
+
+static inline size_t frame_data(uint8_t *b, uint8_t flags, uint64_t id,
+				uint32_t msg_len, uint32_t off,
+				const void *payload, uint32_t plen)
+{
+	uint32_t body = 16 + ((flags & 1) ? 4 : 0) + plen;
+	size_t n = frame_hdr(b, 2, flags, body);
+
+	*(uint64_t *)(b + n) = htobe64(id);
+	*(uint32_t *)(b + n + 8) = htonl(msg_len);
+	*(uint32_t *)(b + n + 12) = htonl(off);
+	n += 16;
+	if (flags & 1) {
+		memset(b + n, 0, 4);
+		n += 4;
+	}
+	memcpy(b + n, payload, plen);
+	return n + plen;
+}
+
+#endif

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Runs every AF_POST selftest inside the VM (tools/vm-run), prints their
+# TAP output and a final "N passed, N failed[, N skipped]" line.  Any
+# failure or skip makes it exit non-zero: in the VM everything must run.
+set -u
+cd "$(dirname "$0")"
+modprobe -q veth; modprobe -q sch_netem
+pass=0 fail=0 skip=0
+echo "TAP version 13"
+for t in ./carrier_test ./module_test.sh; do
+	out=$(mktemp)
+	timeout 900 "$t" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	tot=$(grep -E '^# Totals: pass:[0-9]+ fail:[0-9]+' "$out" | tail -1)
+	if [ -z "$tot" ]; then
+		echo "not ok - $t crashed or printed no totals (exit $rc)"
+		fail=$((fail + 1))
+	else
+		p=$(sed -E 's/^# Totals: pass:([0-9]+).*/\1/' <<<"$tot")
+		f=$(sed -E 's/.* fail:([0-9]+).*/\1/' <<<"$tot")
+		s=$(sed -E 's/.* skip:([0-9]+).*/\1/' <<<"$tot")
+		e=$(sed -E 's/.* error:([0-9]+).*/\1/' <<<"$tot")
+		pass=$((pass + p)); fail=$((fail + f + ${e:-0})); skip=$((skip + ${s:-0}))
+		[ "$rc" != 0 ] && [ "$f" = 0 ] && { echo "not ok - $t exited $rc"; fail=$((fail + 1)); }
+	fi
+	rm -f "$out"
+done
+line="$pass passed, $fail failed"
+[ "$skip" != 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ "$fail" = 0 ] && [ "$skip" = 0 ]
