@@ -8,7 +8,7 @@ KSFT_DIR := $(CURDIR)/build/ksft
 CHECKPATCH_DIR := $(CURDIR)/build/checkpatch
 UAPI_DIR := $(CURDIR)/include/uapi
 SUBDIRS := $(wildcard userspace/Makefile selftests/Makefile bench/Makefile)
-SUBMAKE = $(MAKE) --no-print-directory UAPI_DIR=$(UAPI_DIR) KSFT_DIR=$(KSFT_DIR)
+SUBMAKE = $(MAKE) -s --no-print-directory UAPI_DIR=$(UAPI_DIR) KSFT_DIR=$(KSFT_DIR)
 KSRC := $(filter-out %.mod.c,$(wildcard net/post/*.c)) $(wildcard net/post/*.h) include/uapi/linux/post.h
 
 .PHONY: all modules subdirs deps ksft-headers checkpatch check check-debug \
