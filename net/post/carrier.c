@@ -742,6 +742,50 @@ static int post_check_cmsgs(struct msghdr *msg, bool others_ok)
 	return 0;
 }
 
+static bool post_xprt_writable(struct sock *sk)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	return t && __sk_stream_is_writeable(t->sock->sk, 1);
+}
+
+/*
+ * Wait until the send queue is below SO_SNDBUF.  The sender is woken
+ * when the transport has room too, and then moves queued frames itself
+ * rather than waiting for the tx work to do it.
+ */
+static int post_wait_sndbuf(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		post_carrier_process(sk);
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
+			err = sock_error(sk) ?: -EPIPE;
+			break;
+		}
+		if (sk_stream_memory_free(sk))
+			break;
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, sk->sk_err ||
+			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
+			      sk_stream_memory_free(sk) ||
+			      post_xprt_writable(sk), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
 static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 			    size_t len)
 {
@@ -788,15 +832,9 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	}
 
 	/* admitted while the queue is below SO_SNDBUF, whatever its size */
-	while (!sk_stream_memory_free(sk)) {
-		err = sk_stream_wait_memory(sk, &timeo);
-		if (err)
-			goto out_err;
-		if (!ps->xprt) {
-			err = sock_error(sk) ?: -EPIPE;
-			goto out_err;
-		}
-	}
+	err = post_wait_sndbuf(sk, &timeo);
+	if (err)
+		goto out_err;
 
 	m = post_msg_alloc(sk, msg, len);
 	if (IS_ERR(m)) {
@@ -877,8 +915,14 @@ static void post_rx_resume(struct sock *sk)
 	}
 	spin_unlock_bh(&ps->rx_lock);
 
-	if (resume && ps->xprt)
-		queue_work(post_wq, &ps->xprt->rx_work);
+	/* parse in the reader's context: no hop through the rx work */
+	if (resume && ps->xprt) {
+		struct sock *tsk = ps->xprt->sock->sk;
+
+		lock_sock(tsk);
+		post_rx_read(ps->xprt);
+		release_sock(tsk);
+	}
 }
 
 static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,

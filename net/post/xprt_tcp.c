@@ -102,8 +102,11 @@ static void post_xprt_write_space(struct sock *sk)
 		goto out;
 	t->saved_write_space(sk);
 	/* TCP calls this on every ACK until its unsent queue is short */
-	if (post_is_msg(t->carrier) && __sk_stream_is_writeable(sk, 1))
+	if (post_is_msg(t->carrier) && __sk_stream_is_writeable(sk, 1)) {
+		/* a sender waiting for room pushes itself, without a hop */
+		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
 		post_tx_schedule(t->carrier);
+	}
 	else
 		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
 out:
