@@ -101,14 +101,17 @@ static void post_xprt_write_space(struct sock *sk)
 	if (!t)
 		goto out;
 	t->saved_write_space(sk);
-	/* TCP calls this on every ACK until its unsent queue is short */
-	if (post_is_msg(t->carrier) && __sk_stream_is_writeable(sk, 1)) {
-		/* a sender waiting for room pushes itself, without a hop */
+	if (!post_is_msg(t->carrier)) {
+		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
+	} else if (__sk_stream_is_writeable(sk, 1)) {
+		/*
+		 * TCP calls this on every ACK until its unsent queue is
+		 * short.  A sender waiting for room pushes frames itself;
+		 * otherwise the tx work does.
+		 */
 		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
 		post_tx_schedule(t->carrier);
 	}
-	else
-		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
 out:
 	read_unlock_bh(&sk->sk_callback_lock);
 }
