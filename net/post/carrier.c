@@ -74,30 +74,13 @@ static void post_tx_purge(struct sock *sk)
 	}
 }
 
-static void post_rx_purge(struct sock *sk)
-{
-	struct post_sock *ps = post_sk(sk);
-	struct post_rmsg *rm, *tmp;
-	LIST_HEAD(dead);
-
-	spin_lock_bh(&ps->rx_lock);
-	list_splice_init(&ps->rx_ready, &dead);
-	list_splice_init(&ps->rx_partial, &dead);
-	ps->nr_partial = 0;
-	ps->partial_bytes = 0;
-	spin_unlock_bh(&ps->rx_lock);
-
-	list_for_each_entry_safe(rm, tmp, &dead, list)
-		post_rmsg_free(rm);
-}
-
 void post_sock_destruct(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 
 	WARN_ON_ONCE(ps->xprt);
 	post_tx_purge(sk);
-	post_rx_purge(sk);
+	post_rx_drop(sk, true);
 	if (ps->tx_frag.page)
 		put_page(ps->tx_frag.page);
 }
@@ -637,7 +620,7 @@ static int post_release(struct socket *sock)
 	}
 	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {
 		sk->sk_state = TCP_CLOSE;
-		post_rx_purge(sk);
+		post_rx_drop(sk, true);
 	}
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);

@@ -365,6 +365,7 @@ void post_xprt_rx_kick(struct post_transient *t);
 /* wire.c */
 void post_parser_init(struct post_parser *p);
 void post_parser_release(struct sock *sk, struct post_parser *p);
+void post_rx_drop(struct sock *sk, bool ready);
 void post_rx_read(struct post_transient *t);
 bool post_rx_full(struct sock *sk);
 struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,

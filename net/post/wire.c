@@ -378,6 +378,29 @@ void post_rmsg_free(struct post_rmsg *rm)
 }
 
 /**
+ * post_rx_drop - free received messages
+ * @sk: the carrier
+ * @ready: complete messages too, not only those in reassembly
+ */
+void post_rx_drop(struct sock *sk, bool ready)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_bh(&ps->rx_lock);
+	if (ready)
+		list_splice_init(&ps->rx_ready, &dead);
+	list_splice_init(&ps->rx_partial, &dead);
+	ps->nr_partial = 0;
+	ps->partial_bytes = 0;
+	spin_unlock_bh(&ps->rx_lock);
+
+	list_for_each_entry_safe(rm, tmp, &dead, list)
+		post_rmsg_free(rm);
+}
+
+/**
  * post_parser_release - drop what a parser was reassembling
  * @sk: the carrier
  * @p: the parser of a transient that no longer receives
@@ -386,18 +409,7 @@ void post_rmsg_free(struct post_rmsg *rm)
  */
 void post_parser_release(struct sock *sk, struct post_parser *p)
 {
-	struct post_sock *ps = post_sk(sk);
-	struct post_rmsg *rm, *tmp;
-	LIST_HEAD(dead);
-
-	spin_lock_bh(&ps->rx_lock);
-	list_splice_init(&ps->rx_partial, &dead);
-	ps->nr_partial = 0;
-	ps->partial_bytes = 0;
-	spin_unlock_bh(&ps->rx_lock);
-
-	list_for_each_entry_safe(rm, tmp, &dead, list)
-		post_rmsg_free(rm);
+	post_rx_drop(sk, false);
 	post_parser_init(p);
 }
 
