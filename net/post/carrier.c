@@ -882,6 +882,18 @@ static int post_rmsg_copy(struct post_rmsg *rm, struct msghdr *msg,
 	return copied;
 }
 
+/* Run the parser in process context, in the reader's. */
+static void post_rx_pull(struct sock *sk)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	if (!t || t->listener || !t->attached)
+		return;
+	lock_sock(t->sock->sk);
+	post_rx_read(t);
+	release_sock(t->sock->sk);
+}
+
 /* Restart the parser the full receive buffer stopped. */
 static void post_rx_resume(struct sock *sk)
 {
@@ -898,14 +910,60 @@ static void post_rx_resume(struct sock *sk)
 	}
 	spin_unlock_bh(&ps->rx_lock);
 
-	/* parse in the reader's context: no hop through the rx work */
-	if (resume && ps->xprt) {
-		struct sock *tsk = ps->xprt->sock->sk;
+	if (resume)
+		post_rx_pull(sk);
+}
 
-		lock_sock(tsk);
-		post_rx_read(ps->xprt);
-		release_sock(tsk);
+/*
+ * Wait for a complete message.  The reader counts as a waiter while it
+ * sleeps, so that data arriving only wakes it and it parses the data
+ * itself; it parses once more after it stopped counting, for data that
+ * came in between.
+ */
+static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	atomic_inc(&ps->rx_waiters);
+	for (;;) {
+		post_rx_pull(sk);
+		spin_lock_bh(&ps->rx_lock);
+		rm = list_first_entry_or_null(&ps->rx_ready, struct post_rmsg,
+					      list);
+		spin_unlock_bh(&ps->rx_lock);
+		if (rm)
+			break;
+
+		if (sk->sk_err) {
+			*err = sock_error(sk);
+			break;
+		}
+		if (READ_ONCE(ps->rx_eof) || (sk->sk_shutdown & RCV_SHUTDOWN)) {
+			*err = 0;
+			break;
+		}
+		if (sk->sk_state == TCP_CLOSE) {
+			*err = sock_flag(sk, SOCK_DONE) ? 0 : -ENOTCONN;
+			break;
+		}
+		if (!*timeo) {
+			*err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			*err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, post_rx_wake_cond(sk), &wait);
 	}
+	atomic_dec(&ps->rx_waiters);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!rm)
+		post_rx_pull(sk);
+	return rm;
 }
 
 static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
@@ -931,41 +989,9 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 
-	for (;;) {
-		DEFINE_WAIT_FUNC(wait, woken_wake_function);
-
-		spin_lock_bh(&ps->rx_lock);
-		rm = list_first_entry_or_null(&ps->rx_ready, struct post_rmsg,
-					      list);
-		spin_unlock_bh(&ps->rx_lock);
-		if (rm)
-			break;
-
-		if (sk->sk_err) {
-			err = sock_error(sk);
-			goto out;
-		}
-		if (READ_ONCE(ps->rx_eof) || (sk->sk_shutdown & RCV_SHUTDOWN)) {
-			err = 0;
-			goto out;
-		}
-		if (sk->sk_state == TCP_CLOSE) {
-			err = sock_flag(sk, SOCK_DONE) ? 0 : -ENOTCONN;
-			goto out;
-		}
-		if (!timeo) {
-			err = -EAGAIN;
-			goto out;
-		}
-		if (signal_pending(current)) {
-			err = sock_intr_errno(timeo);
-			goto out;
-		}
-		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, &timeo, post_rx_wake_cond(sk), &wait);
-		remove_wait_queue(sk_sleep(sk), &wait);
-	}
-
+	rm = post_rx_wait(sk, &timeo, &err);
+	if (!rm)
+		goto out;
 	remaining = rm->len - rm->consumed;
 	err = post_rmsg_copy(rm, msg, min(len, remaining), peek);
 	if (err < 0)

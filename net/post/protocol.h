@@ -300,6 +300,8 @@ enum {
  * @partial_bytes: payload bytes held by @rx_partial
  * @rx_paused: the parser stopped because the receive buffer is full
  * @rx_eof: the peer finished sending; every message was delivered
+ * @rx_waiters: readers sleeping in recvmsg(); while there are any, the
+ *	transient's data_ready only wakes them and they parse themselves
  *
  * Unless stated otherwise, fields are protected by the socket lock.
  */
@@ -324,6 +326,7 @@ struct post_sock {
 	u64			partial_bytes;
 	bool			rx_paused;
 	bool			rx_eof;
+	atomic_t		rx_waiters;
 };
 
 static inline struct post_sock *post_sk(const struct sock *sk)

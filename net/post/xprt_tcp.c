@@ -47,13 +47,19 @@ static void post_wake_carrier(struct sock *csk, __poll_t mask)
  * @t: the transient
  *
  * Called from the transient's callbacks in softirq with its socket
- * spinlock held.  When the socket is owned by a process, the parser
- * runs later from the rx work, under the socket lock.
+ * spinlock held.  When a reader sleeps in recvmsg() it is only woken and
+ * parses itself; when the socket is owned by a process, the parser runs
+ * later from the rx work, under the socket lock.
  */
 void post_xprt_rx_kick(struct post_transient *t)
 {
 	struct sock *sk = t->sock->sk;
 
+	/* a sleeping reader parses on its own CPU, as TCP readers copy */
+	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
+		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
+		return;
+	}
 	if (sock_owned_by_user_nocheck(sk)) {
 		queue_work(post_wq, &t->rx_work);
 		return;
