@@ -54,7 +54,8 @@ check: deps
 check-debug: deps
 	@$(MAKE) --no-print-directory all
 	tools/build-debug-kernel >/dev/null
-	$(MAKE) -C $$(tools/build-debug-kernel --cached)/src M=$(CURDIR) MO=$(CURDIR)/build/debug modules
+	rm -rf build/debug && mkdir -p build/debug && cp -r Kbuild net include build/debug/
+	$(MAKE) -C $$(tools/build-debug-kernel --cached)/src M=$(CURDIR)/build/debug modules
 	tools/vm-run --debug --timeout 3600 -- selftests/run_tests.sh
 
 run: deps
