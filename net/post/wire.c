@@ -373,7 +373,7 @@ void post_parser_init(struct post_parser *p)
 
 void post_rmsg_free(struct post_rmsg *rm)
 {
-	skb_queue_purge(&rm->pieces);
+	__skb_queue_purge(&rm->pieces);
 	kfree(rm);
 }
 
