@@ -1,0 +1,944 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST carriers over TCP between two network namespaces: socket
+ * API behaviour, errors, wire format robustness and lifetimes.
+ */
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "post_lib.h"
+#include "kselftest_harness.h"
+
+FIXTURE(ns) {
+	struct nspair p;
+};
+
+FIXTURE_SETUP(ns)
+{
+	ASSERT_EQ(0, nspair_setup(&self->p));
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	nspair_teardown(&self->p);
+}
+
+static char big[(16 << 20) + 16];
+static char rbuf[(16 << 20) + 16];
+
+TEST(socket_types)
+{
+	int s;
+
+	s = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, s);
+	close(s);
+	s = socket(AF_POST, SOCK_STREAM, IPPROTO_TCP);
+	ASSERT_LE(0, s);
+	close(s);
+	EXPECT_EQ(-1, socket(AF_POST, SOCK_DGRAM, 0));
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	EXPECT_EQ(-1, socket(AF_POST, SOCK_RAW, 0));
+	EXPECT_EQ(ESOCKTNOSUPPORT, errno);
+	EXPECT_EQ(-1, socket(AF_POST, SOCK_SEQPACKET, IPPROTO_UDP));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+}
+
+TEST(bad_addresses)
+{
+	struct sockaddr_in a = sin4("127.0.0.1", 1);
+	struct sockaddr_in6 a6 = sin6("::1", 1);
+	struct sockaddr un = { .sa_family = AF_UNIX };
+	int s = socket(AF_POST, SOCK_SEQPACKET, 0);
+
+	ASSERT_LE(0, s);
+	EXPECT_EQ(-1, bind(s, (void *)&a, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(s, (void *)&a, sizeof(a) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, connect(s, (void *)&a6, 20));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind(s, &un, sizeof(un)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, connect(s, &un, sizeof(un)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, getpeername(s, (void *)&a, &(socklen_t){sizeof(a)}));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, shutdown(s, SHUT_WR));
+	EXPECT_EQ(ENOTCONN, errno);
+	close(s);
+}
+
+static void exchange_sizes(struct __test_metadata *_metadata, int c, int s)
+{
+	static const size_t sizes[] = { 0, 1, 1000, 65536, 100000, 1 << 20,
+					16 << 20 };
+
+	for (int dir = 0; dir < 2; dir++) {
+		int tx = dir ? s : c, rx = dir ? c : s;
+
+		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			fill(big, sizes[i], i + dir);
+			ASSERT_EQ((ssize_t)sizes[i], send(tx, big, sizes[i], 0));
+			ASSERT_EQ((ssize_t)sizes[i], recv_msg(rx, rbuf, sizeof(rbuf), 0));
+			ASSERT_EQ(0, memcmp(big, rbuf, sizes[i]));
+		}
+	}
+}
+
+TEST_F(ns, message_sizes_v4)
+{
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	exchange_sizes(_metadata, c, s);
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, message_sizes_v6)
+{
+	struct sockaddr_in6 a = sin6(ADDR6_A, 0), peer, b6 = sin6(ADDR6_B, 0);
+	socklen_t len = sizeof(a);
+	int l, c, s;
+
+	l = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, bind(l, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 4));
+	ASSERT_EQ(0, getsockname(l, (void *)&a, &len));
+	ASSERT_EQ(AF_INET6, a.sin6_family);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	len = sizeof(peer);
+	s = accept(l, (void *)&peer, &len);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(AF_INET6, peer.sin6_family);
+	ASSERT_EQ(0, memcmp(&peer.sin6_addr, &b6.sin6_addr, 16));
+	exchange_sizes(_metadata, c, s);
+	close(c);
+	close(s);
+	close(l);
+}
+
+TEST_F(ns, boundaries_interleaved)
+{
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	/* batches of various sizes, both directions, read after each batch */
+	for (int b = 0; b < 20; b++) {
+		int tx = b & 1 ? s : c, rx = b & 1 ? c : s;
+
+		for (int i = b * 10; i < b * 10 + 10; i++) {
+			size_t n = (i * 7919) % 70000;
+
+			fill(big, n, i);
+			ASSERT_EQ((ssize_t)n, send(tx, big, n, 0));
+		}
+		for (int i = b * 10; i < b * 10 + 10; i++) {
+			size_t n = (i * 7919) % 70000;
+
+			fill(big, n, i);
+			ASSERT_EQ((ssize_t)n, recv_msg(rx, rbuf, sizeof(rbuf), 0));
+			ASSERT_EQ(0, memcmp(big, rbuf, n));
+		}
+	}
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, pieces_and_eor)
+{
+	int c, s, i, flags[3];
+	ssize_t got[3];
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	fill(big, 10000, 3);
+	ASSERT_EQ(10000, send(c, big, 10000, 0));
+	ASSERT_EQ(5, send(c, "after", 5, 0));
+	for (i = 0; i < 3; i++) {
+		struct iovec v = { rbuf + i * 4096, 4096 };
+		struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+
+		got[i] = recvmsg(s, &m, 0);
+		flags[i] = m.msg_flags;
+	}
+	EXPECT_EQ(4096, got[0]);
+	EXPECT_EQ(4096, got[1]);
+	EXPECT_EQ(1808, got[2]);
+	EXPECT_FALSE(flags[0] & MSG_EOR);
+	EXPECT_FALSE(flags[1] & MSG_EOR);
+	EXPECT_TRUE(flags[2] & MSG_EOR);
+	EXPECT_EQ(0, memcmp(big, rbuf, 10000));
+	/* the next message is not mixed into the last piece */
+	EXPECT_EQ(5, recv(s, rbuf, 4096, 0));
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, peek)
+{
+	struct iovec v = { rbuf, 100 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(6, send(c, "first!", 6, 0));
+	ASSERT_EQ(6, send(c, "second", 6, 0));
+	ASSERT_EQ(6, recvmsg(s, &m, MSG_PEEK));
+	EXPECT_TRUE(m.msg_flags & MSG_EOR);
+	EXPECT_EQ(0, memcmp(rbuf, "first!", 6));
+	ASSERT_EQ(3, recv(s, rbuf, 3, MSG_PEEK));
+	ASSERT_EQ(6, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(0, memcmp(rbuf, "first!", 6));
+	ASSERT_EQ(6, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(0, memcmp(rbuf, "second", 6));
+	close(c);
+	close(s);
+}
+
+static int write_sysctl(const char *val)
+{
+	int fd = open("/proc/sys/net/post/max_msg_size", O_WRONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val));
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+TEST_F(ns, max_msg_size)
+{
+	int c, s, c2, s2;
+
+	/* the namespace's limit applies to carriers created after it */
+	ASSERT_EQ(0, write_sysctl("1000"));
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	EXPECT_EQ(-1, send(c, big, 1001, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(1000, send(c, big, 1000, 0));
+	EXPECT_EQ(1000, recv(s, rbuf, sizeof(rbuf), 0));
+
+	/* the peer's (namespace A) limit is the default, 64 MiB */
+	ASSERT_EQ(0, write_sysctl("134217728"));
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c2, &s2));
+	EXPECT_EQ(-1, send(c2, big, (64 << 20) + 1, 0));
+	EXPECT_EQ(EMSGSIZE, errno);
+
+	EXPECT_EQ(-1, write_sysctl("0"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write_sysctl("1073741825"));
+	EXPECT_EQ(EINVAL, errno);
+	close(c);
+	close(s);
+	close(c2);
+	close(s2);
+}
+
+TEST_F(ns, getname)
+{
+	struct sockaddr_in a, me, peer, got;
+	socklen_t len = sizeof(got);
+	int l, c, s;
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	EXPECT_EQ(inet_addr(ADDR_A), a.sin_addr.s_addr);
+	EXPECT_NE(0, a.sin_port);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, getsockname(c, (void *)&got, &len));
+	EXPECT_EQ(AF_INET, got.sin_family);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	len = sizeof(peer);
+	s = accept(l, (void *)&peer, &len);
+	ASSERT_LE(0, s);
+	len = sizeof(me);
+	ASSERT_EQ(0, getsockname(c, (void *)&me, &len));
+	EXPECT_EQ(inet_addr(ADDR_B), me.sin_addr.s_addr);
+	EXPECT_EQ(me.sin_port, peer.sin_port);
+	EXPECT_EQ(me.sin_addr.s_addr, peer.sin_addr.s_addr);
+	len = sizeof(got);
+	ASSERT_EQ(0, getpeername(c, (void *)&got, &len));
+	EXPECT_EQ(a.sin_port, got.sin_port);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* socat as the TCP server in A echoes what the AF_POST stream carrier sends */
+TEST_F(ns, stream_to_socat)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 7100);
+	char buf[8192];
+	size_t got = 0;
+	int c = -1, i;
+
+	ASSERT_EQ(0, sh("ip netns exec %s socat TCP4-LISTEN:7100,reuseaddr EXEC:cat "
+			">/dev/null 2>&1 & echo $! > /tmp/socat.%d", self->p.a, getpid()));
+	for (i = 0; i < 100; i++) {
+		c = socket(AF_POST, SOCK_STREAM, 0);
+		if (!connect(c, (void *)&a, sizeof(a)))
+			break;
+		close(c);
+		c = -1;
+		usleep(50000);
+	}
+	ASSERT_LE(0, c);
+	fill(buf, sizeof(buf), 9);
+	ASSERT_EQ((ssize_t)sizeof(buf), send(c, buf, sizeof(buf), 0));
+	shutdown(c, SHUT_WR);
+	while (got < sizeof(rbuf)) {
+		ssize_t r = recv(c, rbuf + got, sizeof(rbuf) - got, 0);
+
+		ASSERT_LE(0, r);
+		if (!r)
+			break;
+		got += r;
+	}
+	EXPECT_EQ(sizeof(buf), got);
+	EXPECT_EQ(0, memcmp(buf, rbuf, sizeof(buf)));
+	close(c);
+	sh("kill $(cat /tmp/socat.%d) 2>/dev/null", getpid());
+}
+
+/* socat as the TCP client in B talks to an AF_POST stream listener in A */
+TEST_F(ns, socat_to_stream)
+{
+	struct sockaddr_in a;
+	char cmd[256], out[64] = "";
+	FILE *f;
+	int l, s;
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_STREAM, &a);
+	ASSERT_LE(0, l);
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s sh -c 'echo ping | socat -t 5 - TCP6:[2001:db8::1]:%d,reuseaddr 2>&1 || "
+		 "echo ping | socat -t 5 - TCP4:" ADDR_A ":%d'",
+		 self->p.b, 1, ntohs(a.sin_port));
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(5, recv(s, rbuf, 5, MSG_WAITALL));
+	EXPECT_EQ(0, memcmp(rbuf, "ping\n", 5));
+	ASSERT_EQ(5, send(s, "pong\n", 5, 0));
+	close(s);
+	while (fgets(out, sizeof(out), f))
+		if (!strcmp(out, "pong\n"))
+			break;
+	pclose(f);
+	EXPECT_STREQ("pong\n", out);
+	close(l);
+}
+
+TEST_F(ns, tcp_options)
+{
+	struct sockaddr_in a;
+	int l, c, s, v;
+	socklen_t len = sizeof(v);
+	struct tcp_info ti;
+
+	c = socket(AF_POST, SOCK_STREAM, 0);
+	v = 1;
+	ASSERT_EQ(0, setsockopt(c, SOL_TCP, TCP_NODELAY, &v, sizeof(v)));
+	v = 77;
+	ASSERT_EQ(0, setsockopt(c, SOL_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
+	v = 0;
+	EXPECT_EQ(-1, setsockopt(c, SOL_TCP, TCP_KEEPIDLE, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(c, SOL_TCP, TCP_MAXSEG, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(-1, setsockopt(c, SOL_IP, IP_TTL, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	ASSERT_EQ(0, getsockopt(c, SOL_TCP, TCP_KEEPIDLE, &v, &len));
+	EXPECT_EQ(77, v);
+	EXPECT_EQ(-1, getsockopt(c, SOL_TCP, TCP_KEEPCNT, &v, &len));
+	EXPECT_EQ(ENOTCONN, errno);
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_STREAM, &a);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	len = sizeof(v);
+	ASSERT_EQ(0, getsockopt(c, SOL_TCP, TCP_KEEPIDLE, &v, &len));
+	EXPECT_EQ(77, v);	/* applied to the transient */
+	len = sizeof(ti);
+	ASSERT_EQ(0, getsockopt(c, SOL_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(1, ti.tcpi_state);	/* TCP_ESTABLISHED */
+	close(c);
+	close(s);
+	close(l);
+}
+
+TEST_F(ns, nonblocking_connect)
+{
+	struct sockaddr_in a;
+	struct pollfd pfd;
+	int l, c, err;
+	socklen_t len = sizeof(err);
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	c = socket(AF_POST, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	ASSERT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	pfd = (struct pollfd){ c, POLLOUT };
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & POLLOUT);
+	ASSERT_EQ(0, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EISCONN, errno);
+	/* the first message goes right behind the handshake */
+	EXPECT_EQ(2, send(c, "hi", 2, 0));
+	close(c);
+	close(l);
+}
+
+TEST_F(ns, connect_refused)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 9);
+	struct pollfd pfd;
+	int c, err;
+	socklen_t len = sizeof(err);
+
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ECONNREFUSED, errno);
+	close(c);
+
+	c = socket(AF_POST, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	pfd = (struct pollfd){ c, POLLOUT };
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & (POLLERR | POLLHUP));
+	ASSERT_EQ(0, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(ECONNREFUSED, err);
+	close(c);
+}
+
+TEST_F(ns, connect_unreachable)
+{
+	struct sockaddr_in a = sin4("203.0.113.1", 80);
+	int c = socket(AF_POST, SOCK_SEQPACKET, 0);
+
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ENETUNREACH, errno);
+	close(c);
+}
+
+TEST_F(ns, connect_timeout)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 9);
+	int c = socket(AF_POST, SOCK_SEQPACKET, 0), one = 1;
+	double t0;
+
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev va root netem loss 100%%",
+			self->p.a));
+	ASSERT_EQ(0, setsockopt(c, SOL_TCP, TCP_SYNCNT, &one, sizeof(one)));
+	t0 = now_s();
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LT(now_s() - t0, 30);
+	close(c);
+}
+
+TEST_F(ns, nonblocking_io)
+{
+	struct pollfd pfd;
+	int c, s, n = 0;
+	double t0;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	EXPECT_EQ(-1, recv(s, rbuf, 10, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, recv(c, rbuf, 10, 0));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* the peer does not read: the sender gets EAGAIN, and once every
+	 * buffer on the way is full, POLLOUT stays off
+	 */
+	pfd = (struct pollfd){ c, POLLOUT };
+	t0 = now_s();
+	for (;;) {
+		while (send(c, big, 65536, 0) == 65536)
+			n++;
+		ASSERT_EQ(EAGAIN, errno);
+		if (!poll(&pfd, 1, 300))
+			break;
+		ASSERT_LT(now_s() - t0, 60);
+	}
+	EXPECT_LT(0, n);
+	/* draining makes room again */
+	for (int i = 0; i < n; i++)
+		ASSERT_EQ(65536, recv_msg(s, rbuf, sizeof(rbuf), 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & POLLOUT);
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, timeouts)
+{
+	struct timeval tv = { 0, 300000 };
+	struct sockaddr_in a;
+	int c, s, l, n = 0;
+	double t0, dt;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = now_s();
+	EXPECT_EQ(-1, recv(s, rbuf, 10, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	dt = now_s() - t0;
+	EXPECT_GT(dt, 0.25);
+	EXPECT_LT(dt, 5);
+
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	t0 = now_s();
+	while (send(c, big, 65536, 0) == 65536 && now_s() - t0 < 60)
+		n++;
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_LT(0, n);
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_EQ(0, setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = now_s();
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_GT(now_s() - t0, 0.25);
+	close(l);
+	close(c);
+	close(s);
+}
+
+static volatile sig_atomic_t got_sigpipe;
+static void on_sigpipe(int sig) { got_sigpipe = 1; }
+
+TEST_F(ns, epipe_and_sigpipe)
+{
+	int c, s;
+
+	signal(SIGPIPE, on_sigpipe);
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(0, got_sigpipe);
+	EXPECT_EQ(-1, send(c, "x", 1, 0));
+	EXPECT_EQ(EPIPE, errno);
+	EXPECT_EQ(1, got_sigpipe);
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, shutdown_eof)
+{
+	struct pollfd pfd;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(3, send(c, "one", 3, 0));
+	ASSERT_EQ(3, send(c, "two", 3, 0));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(3, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(3, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(0, memcmp(rbuf, "two", 3));
+	EXPECT_EQ(0, recv(s, rbuf, 100, 0));
+	pfd = (struct pollfd){ s, POLLIN | POLLRDHUP };
+	ASSERT_EQ(1, poll(&pfd, 1, 1000));
+	EXPECT_TRUE(pfd.revents & POLLRDHUP);
+	EXPECT_FALSE(pfd.revents & POLLHUP);
+	/* the other direction still works */
+	EXPECT_EQ(4, send(s, "back", 4, 0));
+	EXPECT_EQ(4, recv(c, rbuf, 100, 0));
+	ASSERT_EQ(0, shutdown(s, SHUT_RDWR));
+	EXPECT_EQ(0, recv(c, rbuf, 100, 0));
+	pfd = (struct pollfd){ s, POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 1000));
+	EXPECT_TRUE(pfd.revents & POLLHUP);
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, reset_by_linger0)
+{
+	struct linger lg = { 1, 0 };
+	struct pollfd pfd;
+	int c, s, err;
+	socklen_t len = sizeof(err);
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	close(c);
+	pfd = (struct pollfd){ s, POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(ECONNRESET, err);
+	EXPECT_EQ(-1, send(s, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	close(s);
+}
+
+struct reader {
+	int s, count, ok;
+};
+
+static void *read_all(void *arg)
+{
+	struct reader *r = arg;
+	static char buf[1 << 17];
+	ssize_t n;
+
+	while ((n = recv_msg(r->s, buf, sizeof(buf), 0)) > 0) {
+		if (n == 65536 && buf[0] == (char)r->count && buf[65535] == (char)r->count)
+			r->ok++;
+		r->count++;
+	}
+	return NULL;
+}
+
+TEST_F(ns, close_delivers_queued)
+{
+	struct reader r = {};
+	pthread_t th;
+	int c;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &r.s));
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_all, &r));
+	for (int i = 0; i < 64; i++) {
+		memset(big, i, 65536);
+		ASSERT_EQ(65536, send(c, big, 65536, 0));
+	}
+	close(c);	/* queued messages still arrive */
+	pthread_join(th, NULL);
+	EXPECT_EQ(64, r.count);
+	EXPECT_EQ(64, r.ok);
+	close(r.s);
+}
+
+TEST_F(ns, linger_waits)
+{
+	struct linger lg = { 1, 5 };
+	struct reader r = {};
+	pthread_t th;
+	int c;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &r.s));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_all, &r));
+	for (int i = 0; i < 16; i++) {
+		memset(big, i, 65536);
+		ASSERT_EQ(65536, send(c, big, 65536, 0));
+	}
+	close(c);
+	pthread_join(th, NULL);
+	EXPECT_EQ(16, r.ok);
+	close(r.s);
+}
+
+TEST_F(ns, accept_nonblocking_and_poll)
+{
+	struct sockaddr_in a;
+	struct pollfd pfd;
+	int l, c, s;
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	pfd = (struct pollfd){ l, POLLIN };
+	EXPECT_EQ(0, poll(&pfd, 1, 50));
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ASSERT_LE(0, s);
+	EXPECT_TRUE(fcntl(s, F_GETFL) & O_NONBLOCK);
+	EXPECT_TRUE(fcntl(s, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(-1, recv(s, rbuf, 10, 0));
+	EXPECT_EQ(EAGAIN, errno);
+	/* a message carrier is readable when a whole message is there */
+	ASSERT_EQ(2, send(c, "hi", 2, 0));
+	pfd = (struct pollfd){ s, POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_EQ(2, recv(s, rbuf, 10, 0));
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* ---- the wire ---- */
+
+static int raw_to_post_listener(struct nspair *p, int *l, int *s)
+{
+	struct sockaddr_in a;
+	int r;
+
+	*l = listener_in_a(p, AF_POST, SOCK_SEQPACKET, &a);
+	r = socket(AF_INET, SOCK_STREAM, 0);
+	if (*l < 0 || r < 0 || connect(r, (void *)&a, sizeof(a)))
+		return -1;
+	*s = accept(*l, NULL, NULL);
+	return *s < 0 ? -1 : r;
+}
+
+TEST_F(ns, garbage_from_plain_tcp)
+{
+	struct timeval tv = { 5, 0 };
+	int l, s, r;
+	ssize_t n;
+
+	r = raw_to_post_listener(&self->p, &l, &s);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(18, send(r, "GET / HTTP/1.0\r\n\r\n", 18, 0));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	EXPECT_EQ(-1, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(EPROTO, errno);
+	/* the raw peer gets our HELLO, then a reset */
+	setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while ((n = recv(r, rbuf, sizeof(rbuf), 0)) > 0)
+		;
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNRESET, errno);
+	close(r);
+	close(s);
+	close(l);
+}
+
+TEST_F(ns, handcrafted_frames)
+{
+	uint8_t f[4096];
+	size_t n = 0;
+	struct iovec v = { rbuf, 100 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	int l, s, r;
+
+	r = raw_to_post_listener(&self->p, &l, &s);
+	ASSERT_LE(0, r);
+	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
+	n += frame_data(f + n, 1, 42, 9, 0, "abc", 3);
+	n += frame_data(f + n, 1 | 2, 43, 2, 0, "xy", 2);	/* interleaved */
+	n += frame_data(f + n, 0, 42, 9, 3, "def", 3);
+	n += frame_data(f + n, 2, 42, 9, 6, "ghi", 3);
+	n += frame_data(f + n, 1 | 2, 44, 0, 0, "", 0);	/* empty */
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	ASSERT_EQ(2, recvmsg(s, &m, 0));
+	EXPECT_EQ(0, memcmp(rbuf, "xy", 2));
+	ASSERT_EQ(9, recvmsg(s, &m, 0));
+	EXPECT_TRUE(m.msg_flags & MSG_EOR);
+	EXPECT_EQ(0, memcmp(rbuf, "abcdefghi", 9));
+	m.msg_flags = 0;
+	ASSERT_EQ(0, recvmsg(s, &m, 0));
+	EXPECT_TRUE(m.msg_flags & MSG_EOR);
+	/* our end's first bytes are a HELLO */
+	ASSERT_EQ(40, recv(r, f, 40, MSG_WAITALL));
+	EXPECT_EQ(1, f[0]);
+	EXPECT_EQ(0x504f5354U, ntohl(*(uint32_t *)(f + 8)));
+	EXPECT_EQ(1, f[12]);
+	/* a clean FIN between messages is EOF */
+	shutdown(r, SHUT_WR);
+	EXPECT_EQ(0, recv(s, rbuf, 100, 0));
+	close(r);
+	close(s);
+	close(l);
+}
+
+/* Every malformed stream below must reset the carrier with EPROTO. */
+TEST_F(ns, malformed_frames)
+{
+	enum { OK_HELLO = 1 };
+	struct {
+		const char *name;
+		int hello;
+		uint8_t bytes[64];
+		size_t len;
+		int fin;
+	} cases[] = {
+		{ "not hello first", 0, { 2, 1, 0, 0, 0, 0, 0, 20 }, 8 },
+		{ "hello bad magic", 0, { 1, 0, 0, 0, 0, 0, 0, 32, 'P', 'O', 'S', 'X', 1, 1 }, 40 },
+		{ "hello version 0", 0, { 1, 0, 0, 0, 0, 0, 0, 32, 'P', 'O', 'S', 'T', 0, 0, 0, 0, 0, 0, 1, 0 }, 40 },
+		{ "hello too short", 0, { 1, 0, 0, 0, 0, 0, 0, 8 }, 16 },
+		{ "hello too long", 0, { 1, 0, 0, 0, 0, 0, 1, 1 }, 8 },
+		{ "second hello", OK_HELLO, { 1, 0, 0, 0, 0, 0, 0, 32, 'P', 'O', 'S', 'T', 1, 1 }, 40 },
+		{ "unknown type", OK_HELLO, { 9, 0, 0, 0, 0, 0, 0, 0 }, 8 },
+		{ "reserved set", OK_HELLO, { 2, 1, 0, 1, 0, 0, 0, 20 }, 8 },
+		{ "oversized data", OK_HELLO, { 2, 1, 0, 0, 0, 0x10, 0, 0 }, 8 },
+		{ "unknown flags", OK_HELLO, { 2, 0x81, 0, 0, 0, 0, 0, 20 }, 8 },
+		{ "msg_len above limit", OK_HELLO,
+		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0, 'x' }, 29 },
+		{ "offset gap", OK_HELLO,
+		  { 2, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 3, 'x' }, 25 },
+		{ "first with offset", OK_HELLO,
+		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 3,
+		    0, 0, 0, 0, 'x' }, 29 },
+		{ "abort bad length", OK_HELLO, { 3, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0 }, 12 },
+		{ "truncated frame at eof", OK_HELLO, { 2, 1, 0, 0, 0, 0, 0, 40, 1, 2, 3 }, 11, 1 },
+		{ "message cut at eof", OK_HELLO,
+		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0,
+		    0, 0, 0, 0, 'x' }, 29, 1 },
+		{ "eof before hello", 0, { 0 }, 0, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct timeval tv = { 5, 0 };
+		uint8_t f[128];
+		size_t n = 0;
+		int l, s, r;
+
+		r = raw_to_post_listener(&self->p, &l, &s);
+		ASSERT_LE(0, r);
+		if (cases[i].hello)
+			n = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
+		memcpy(f + n, cases[i].bytes, cases[i].len);
+		n += cases[i].len;
+		if (n)
+			ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+		if (cases[i].fin)
+			shutdown(r, SHUT_WR);
+		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		errno = 0;
+		EXPECT_EQ(-1, recv(s, rbuf, 100, 0)) TH_LOG("case %s", cases[i].name);
+		EXPECT_EQ(EPROTO, errno) TH_LOG("case %s", cases[i].name);
+		close(r);
+		close(s);
+		close(l);
+	}
+}
+
+TEST_F(ns, garbage_from_tcp_server)
+{
+	struct timeval tv = { 5, 0 };
+	struct sockaddr_in a;
+	int l, c, r;
+
+	l = listener_in_a(&self->p, AF_INET, SOCK_STREAM, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	r = accept(l, NULL, NULL);
+	ASSERT_EQ(13, send(r, "220 smtp.test", 13, 0));
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	EXPECT_EQ(-1, recv(c, rbuf, 100, 0));
+	EXPECT_EQ(EPROTO, errno);
+	close(r);
+	close(c);
+	close(l);
+}
+
+/* ---- lifetimes ---- */
+
+TEST_F(ns, close_racing_data)
+{
+	struct sockaddr_in a;
+	int l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+
+	ASSERT_LE(0, l);
+	for (int i = 0; i < 100; i++) {
+		int c = socket(AF_POST, SOCK_SEQPACKET, 0), s;
+
+		ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+		s = accept(l, NULL, NULL);
+		ASSERT_LE(0, s);
+		fcntl(s, F_SETFL, O_NONBLOCK);
+		for (int j = 0; j < 20; j++)
+			send(s, big, 1000 + j * 300, MSG_NOSIGNAL);
+		if (i & 1) {
+			close(c);
+			close(s);
+		} else {
+			close(s);
+			recv(c, rbuf, 10, MSG_DONTWAIT);
+			close(c);
+		}
+	}
+	close(l);
+}
+
+struct acceptor {
+	int l, done;
+};
+
+static void *accept_loop(void *arg)
+{
+	struct acceptor *ac = arg;
+	int s;
+
+	while ((s = accept(ac->l, NULL, NULL)) >= 0)
+		close(s);
+	ac->done = errno;
+	return NULL;
+}
+
+TEST_F(ns, accept_racing_shutdown)
+{
+	struct acceptor ac;
+	struct sockaddr_in a;
+	pthread_t th[3];
+	int c[8];
+
+	ac.l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ac.done = 0;
+	ASSERT_LE(0, ac.l);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, accept_loop, &ac);
+	for (int i = 0; i < 8; i++) {
+		c[i] = socket(AF_POST, SOCK_SEQPACKET, 0);
+		connect(c[i], (void *)&a, sizeof(a));
+	}
+	ASSERT_EQ(0, shutdown(ac.l, SHUT_RDWR));
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	EXPECT_EQ(EINVAL, ac.done);
+	for (int i = 0; i < 8; i++)
+		close(c[i]);
+	close(ac.l);
+}
+
+TEST_F(ns, listener_closed_with_pending)
+{
+	struct sockaddr_in a;
+	int l, c[4];
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	for (int i = 0; i < 4; i++) {
+		c[i] = socket(AF_POST, SOCK_SEQPACKET, 0);
+		ASSERT_EQ(0, connect(c[i], (void *)&a, sizeof(a)));
+		send(c[i], "pending", 7, 0);
+	}
+	close(l);
+	for (int i = 0; i < 4; i++) {
+		struct timeval tv = { 5, 0 };
+
+		setsockopt(c[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		EXPECT_EQ(-1, recv(c[i], rbuf, 10, 0));
+		EXPECT_EQ(ECONNRESET, errno);
+		close(c[i]);
+	}
+}
+
+TEST_F(ns, netns_deleted_with_live_carriers)
+{
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	ASSERT_EQ(1000, send(c, big, 1000, 0));
+	/* the carriers keep their namespaces; the names go */
+	nspair_teardown(&self->p);
+	self->p.fa = self->p.fb = -1;
+	EXPECT_EQ(1000, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(3, send(s, "bye", 3, 0));
+	EXPECT_EQ(3, recv(c, rbuf, sizeof(rbuf), 0));
+	close(c);
+	close(s);
+}
+
+TEST_HARNESS_MAIN
