@@ -1,14 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared helpers of the AF_POST selftests (post_lib.c): a pair of network
- * namespaces joined by veth, sockets created in either of them, address
- * helpers for IPv4 and IPv6, message helpers and builders for the v1 wire
- * format of Documentation/networking/post.rst.
- *
- * Namespace "A" is the server side (192.0.2.1, 2001:db8::1 on veth "va"),
- * "B" the client side (192.0.2.2, 2001:db8::2 on "vb").  After
- * nspair_setup() the calling process lives in B; socket_in() creates a
- * socket in A or B and comes back to B.
+ * Shared helpers of the AF_POST selftests: a pair of network namespaces
+ * joined by veth, sockets created in either, and wire frame builders.
  */
 #ifndef POST_LIB_H
 #define POST_LIB_H
@@ -18,164 +11,217 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdbool.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
+#include <endian.h>
 
 #include <linux/post.h>
 
-#define ADDR_A	"192.0.2.1"
-#define ADDR_B	"192.0.2.2"
+#define ADDR_A	"192.0.2.1"	/* server namespace */
+#define ADDR_B	"192.0.2.2"	/* client namespace */
 #define ADDR6_A	"2001:db8::1"
 #define ADDR6_B	"2001:db8::2"
-#define DEV_A	"va"
-#define DEV_B	"vb"
-
-#ifndef POLLRDHUP
-#define POLLRDHUP 0x2000
-#endif
-
-enum { NS_A, NS_B };
 
 struct nspair {
-	char name[2][32];	/* /run/netns names, unique per process */
-	int fd[2];		/* open /run/netns/<name> */
+	char a[32], b[32];
+	int fa, fb;		/* /run/netns fds */
 };
 
-/* Creates both namespaces and the veth pair; the caller ends up in B. */
-int nspair_setup(struct nspair *p);
-/* Deletes both names (idempotent); carriers in them may stay open. */
-void nspair_teardown(struct nspair *p);
-/* setns() into A or B. */
-int ns_enter(struct nspair *p, int ns);
-/* socket() in A or B; the caller is back in B afterwards. */
-int socket_in(struct nspair *p, int ns, int domain, int type, int proto);
-
-/* system() on a formatted command line; returns the exit status or -1. */
-int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Same, with "ip netns exec <ns>" in front. */
-int sh_in(struct nspair *p, int ns, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/*
- * Starts argv[0] (searched in PATH) in namespace @ns with stdin from
- * @in_fd and stdout to @out_fd (-1: /dev/null) and stderr to @err_fd
- * (-1: inherited).  Returns the pid.
- */
-pid_t spawn_in(struct nspair *p, int ns, char *const argv[], int in_fd,
-	       int out_fd, int err_fd);
-/* Reads @fd until a line containing @needle appears (or EOF/timeout). */
-int wait_for_line(int fd, const char *needle, int timeout_ms);
-/* waitpid() with a timeout; kills the child when it expires.  Returns
- * the exit status (0..255), 128+signal, or -1 on timeout.
- */
-int wait_child(pid_t pid, int timeout_ms);
-
-/* An inet address of either family, as AF_POST takes and returns them. */
-struct addr {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in v4;
-		struct sockaddr_in6 v6;
-		struct sockaddr_storage ss;
-	};
-	socklen_t len;
-};
-
-/* The address of side @ns (NS_A/NS_B) in @family, with @port. */
-struct addr addr_of(int family, int ns, int port);
-struct addr addr_str(int family, const char *ip, int port);
-int addr_port(const struct addr *a);
-bool addr_same_ip(const struct addr *a, const struct addr *b);
-
-/*
- * A listener (AF_POST or AF_INET[6]) in @ns, bound to that side's
- * address of @family on a kernel-chosen port; *@bound gets the address.
- * Returns the fd or -1.
- */
-int listener_in(struct nspair *p, int ns, int domain, int type, int family,
-		struct addr *bound);
-/*
- * A connected pair of AF_POST carriers of @type: *@c in B (connected to
- * A), *@s accepted in A.  Returns 0 or -1.
- */
-int carrier_pair(struct nspair *p, int type, int family, int *c, int *s);
-/* Same, with SO_SNDBUF on *c and SO_RCVBUF on *s when non-zero. */
-int carrier_pair_opts(struct nspair *p, int type, int family, int *c, int *s,
-		      int sndbuf_c, int rcvbuf_s);
-
-double now_s(void);
-int set_nonblock(int fd, bool on);
-int sock_error(int fd);
-int set_timeo(int fd, int opt, double secs);
-
-/* The pattern of message @seed: byte i. */
-static inline uint8_t pat(unsigned int seed, size_t i)
+static inline int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int sh(const char *fmt, ...)
 {
-	return (uint8_t)(seed * 131u + i * 7u + (i >> 9) + (i >> 17));
-}
-void fill(void *buf, size_t n, unsigned int seed);
-/* Index of the first byte that differs from the pattern, or -1. */
-ssize_t check(const void *buf, size_t n, unsigned int seed);
+	char cmd[1024];
+	va_list ap;
 
-/*
- * Receives one whole message (until MSG_EOR) into @buf.  Returns its
- * length, -1 with errno on error, -2 on EOF before MSG_EOR (EOF at a
- * message boundary returns -3).  @cap must hold the whole message.
- */
-#define RECV_EOF_IN_MSG	(-2)
-#define RECV_EOF	(-3)
-ssize_t recv_msg(int s, void *buf, size_t cap, int flags);
-/* send()/recv() loops for stream carriers: returns bytes moved or -1. */
-ssize_t send_all(int s, const void *buf, size_t n);
-ssize_t recv_all(int s, void *buf, size_t n);	/* until n or EOF */
-
-/* net.post.max_msg_size of the caller's namespace; -1 with errno. */
-int write_max_msg_size(const char *val);
-long long read_max_msg_size(void);
-
-/* ---- wire format v1 ---- */
-#define POST_MAGIC		0x504f5354u
-#define FT_HELLO		1
-#define FT_DATA			2
-#define FT_ABORT		3
-#define DF_FIRST		0x01
-#define DF_LAST			0x02
-#define HELLO_LEN		32
-#define DATA_HDR_LEN		16
-#define MAX_ANTECEDENTS		64
-#define MAX_CHUNK		65536
-#define MAX_DATA_BODY		(16 + 4 + 8 * 64 + 65536)
-
-size_t frame_hdr(uint8_t *b, uint8_t type, uint8_t flags, uint32_t len);
-/* A HELLO with a body of @body_len (>= 32) bytes. */
-size_t frame_hello_ex(uint8_t *b, uint32_t magic, uint8_t ver, uint8_t minver,
-		      uint32_t max_msg, uint32_t body_len);
-size_t frame_hello(uint8_t *b, uint32_t max_msg);
-/* A DATA frame; the FIRST part (with @n_ante antecedents) iff flags&FIRST. */
-size_t frame_data_ex(uint8_t *b, uint8_t flags, uint64_t id, uint32_t msg_len,
-		     uint32_t off, const uint64_t *ante, uint16_t n_ante,
-		     const void *payload, uint32_t plen);
-size_t frame_data(uint8_t *b, uint8_t flags, uint64_t id, uint32_t msg_len,
-		  uint32_t off, const void *payload, uint32_t plen);
-size_t frame_abort(uint8_t *b, uint64_t id, uint32_t reason);
-
-static inline uint32_t get_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
 }
 
-static inline uint64_t get_be64(const uint8_t *b)
+static inline int nspair_setup(struct nspair *p)
 {
-	return (uint64_t)get_be32(b) << 32 | get_be32(b + 4);
+	char path[64];
+	int pid = getpid();
+
+	snprintf(p->a, sizeof(p->a), "posta%d", pid);
+	snprintf(p->b, sizeof(p->b), "postb%d", pid);
+	if (sh("ip netns add %s && ip netns add %s && "
+	       "ip link add va netns %s type veth peer name vb netns %s && "
+	       "ip -n %s link set lo up && ip -n %s link set lo up && "
+	       "ip -n %s addr add " ADDR_A "/24 dev va && "
+	       "ip -n %s addr add " ADDR_B "/24 dev vb && "
+	       "ip -n %s addr add " ADDR6_A "/64 dev va nodad && "
+	       "ip -n %s addr add " ADDR6_B "/64 dev vb nodad && "
+	       "ip -n %s link set va up && ip -n %s link set vb up",
+	       p->a, p->b, p->a, p->b, p->a, p->b, p->a, p->b, p->a, p->b,
+	       p->a, p->b))
+		return -1;
+	snprintf(path, sizeof(path), "/run/netns/%s", p->a);
+	p->fa = open(path, O_RDONLY);
+	snprintf(path, sizeof(path), "/run/netns/%s", p->b);
+	p->fb = open(path, O_RDONLY);
+	if (p->fa < 0 || p->fb < 0)
+		return -1;
+	/* the test itself lives in the client namespace */
+	return setns(p->fb, CLONE_NEWNET);
 }
 
-/* Reads exactly @n bytes from a plain TCP socket (MSG_WAITALL loop). */
-ssize_t read_exact(int fd, void *buf, size_t n);
+static inline void nspair_teardown(struct nspair *p)
+{
+	close(p->fa);
+	close(p->fb);
+	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", p->a, p->b);
+}
+
+/* socket() in namespace @ns; the caller stays where it was */
+static inline int socket_in(struct nspair *p, int ns, int family, int type,
+			    int proto)
+{
+	int s, err;
+
+	if (setns(ns, CLONE_NEWNET))
+		return -1;
+	s = socket(family, type, proto);
+	err = errno;
+	setns(p->fb, CLONE_NEWNET);
+	errno = err;
+	return s;
+}
+
+static inline struct sockaddr_in sin4(const char *addr, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	return a;
+}
+
+static inline struct sockaddr_in6 sin6(const char *addr, int port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, addr, &a.sin6_addr);
+	return a;
+}
+
+/* An AF_POST (or TCP) listener in namespace A on ADDR_A, any port. */
+static inline int listener_in_a(struct nspair *p, int family, int type,
+				struct sockaddr_in *bound)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 0);
+	socklen_t len = sizeof(a);
+	int one = 1, l;
+
+	l = socket_in(p, p->fa, family, type, 0);
+	if (l < 0)
+		return -1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (void *)&a, sizeof(a)) || listen(l, 16) ||
+	    getsockname(l, (void *)bound, &len))
+		return -1;
+	return l;
+}
+
+/* A connected pair of message carriers: *c in B, *s (accepted) in A. */
+static inline int carrier_pair(struct nspair *p, int type, int *c, int *s)
+{
+	struct sockaddr_in a;
+	int l = listener_in_a(p, AF_POST, type, &a);
+
+	if (l < 0)
+		return -1;
+	*c = socket(AF_POST, type, 0);
+	if (*c < 0 || connect(*c, (void *)&a, sizeof(a)))
+		return -1;
+	*s = accept(l, NULL, NULL);
+	close(l);
+	return *s < 0 ? -1 : 0;
+}
+
+static inline double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static inline void fill(char *buf, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(seed * 131 + i * 7 + (i >> 8));
+}
+
+/* Receive one whole message (until MSG_EOR) into buf; returns its length. */
+static inline ssize_t recv_msg(int s, char *buf, size_t cap, int flags)
+{
+	size_t got = 0;
+
+	for (;;) {
+		struct iovec v = { buf + got, cap - got };
+		struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+		ssize_t r = recvmsg(s, &m, flags);
+
+		if (r < 0)
+			return -1;
+		got += r;
+		if (m.msg_flags & MSG_EOR)
+			return got;
+		if (r == 0)
+			return -2;	/* EOF inside a message */
+	}
+}
+
+/* ---- wire format v1 (Documentation/networking/post.rst) ---- */
+
+static inline size_t frame_hdr(uint8_t *b, uint8_t type, uint8_t flags,
+			       uint32_t len)
+{
+	b[0] = type;
+	b[1] = flags;
+	b[2] = b[3] = 0;
+	*(uint32_t *)(b + 4) = htonl(len);
+	return 8;
+}
+
+static inline size_t frame_hello(uint8_t *b, uint32_t magic, uint8_t ver,
+				 uint8_t minver, uint32_t max_msg)
+{
+	size_t n = frame_hdr(b, 1, 0, 32);
+
+	memset(b + n, 0, 32);
+	*(uint32_t *)(b + n) = htonl(magic);
+	b[n + 4] = ver;
+	b[n + 5] = minver;
+	*(uint32_t *)(b + n + 8) = htonl(max_msg);
+	return n + 32;
+}
+
+static inline size_t frame_data(uint8_t *b, uint8_t flags, uint64_t id,
+				uint32_t msg_len, uint32_t off,
+				const void *payload, uint32_t plen)
+{
+	uint32_t body = 16 + ((flags & 1) ? 4 : 0) + plen;
+	size_t n = frame_hdr(b, 2, flags, body);
+
+	*(uint64_t *)(b + n) = htobe64(id);
+	*(uint32_t *)(b + n + 8) = htonl(msg_len);
+	*(uint32_t *)(b + n + 12) = htonl(off);
+	n += 16;
+	if (flags & 1) {
+		memset(b + n, 0, 4);
+		n += 4;
+	}
+	memcpy(b + n, payload, plen);
+	return n + plen;
+}
 
 #endif
