@@ -239,6 +239,47 @@ TEST_F(ns, max_msg_size)
 	close(s2);
 }
 
+TEST_F(ns, unsupported_input)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec v = { "x", 1 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int c, s, one = 1;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	/* no message property may be silently ignored */
+	cm->cmsg_level = SOL_POST;
+	cm->cmsg_type = 1;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	EXPECT_EQ(-1, sendmsg(c, &m, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	*(int *)CMSG_DATA(cm) = 0;
+	EXPECT_EQ(-1, sendmsg(c, &m, 0));
+	EXPECT_EQ(EINVAL, errno);
+	cm->cmsg_len = 4;	/* shorter than a cmsghdr */
+	EXPECT_EQ(-1, sendmsg(c, &m, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send(c, "x", 1, MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, recv(s, rbuf, 10, MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	EXPECT_EQ(-1, recv(s, rbuf, 10, MSG_ERRQUEUE));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, 1, &one, sizeof(one)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	EXPECT_EQ(-1, setsockopt(c, SOL_TCP, TCP_NODELAY, &one, 2));
+	EXPECT_EQ(EINVAL, errno);
+	/* nothing of the rejected sends was queued */
+	EXPECT_EQ(-1, recv(s, rbuf, 10, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(c);
+	close(s);
+}
+
 TEST_F(ns, getname)
 {
 	struct sockaddr_in a, me, peer, got;
