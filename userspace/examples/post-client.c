@@ -4,6 +4,7 @@
  * message carrier, receive them back and check them.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	a.sin_port = htons(atoi(argv[2]));
-	c = socket(AF_POST, SOCK_SEQPACKET, 0);
-	if (c < 0 || connect(c, (void *)&a, sizeof(a))) {
-		perror("post-client: connect");
-		return 1;
+	/* the server may still be starting: retry a refused connect for 10 s */
+	for (int tries = 0;; tries++) {
+		c = socket(AF_POST, SOCK_SEQPACKET, 0);
+		if (c >= 0 && !connect(c, (void *)&a, sizeof(a)))
+			break;
+		if (c < 0 || errno != ECONNREFUSED || tries == 100) {
+			perror("post-client: connect");
+			return 1;
+		}
+		close(c);
+		usleep(100000);
 	}
 	for (size_t i = 0; i <= sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t n = i ? sizes[i - 1] : strlen(hello), got = 0;
