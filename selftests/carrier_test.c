@@ -251,7 +251,7 @@ TEST_F(ns, unsupported_input)
 	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
 	/* no message property may be silently ignored */
 	cm->cmsg_level = SOL_POST;
-	cm->cmsg_type = 1;
+	cm->cmsg_type = 99;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	EXPECT_EQ(-1, sendmsg(c, &m, 0));
 	EXPECT_EQ(EINVAL, errno);
@@ -269,7 +269,7 @@ TEST_F(ns, unsupported_input)
 	EXPECT_EQ(EOPNOTSUPP, errno);
 	EXPECT_EQ(-1, recv(s, rbuf, 10, MSG_ERRQUEUE));
 	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_EQ(-1, setsockopt(c, SOL_POST, 1, &one, sizeof(one)));
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, 99, &one, sizeof(one)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
 	EXPECT_EQ(-1, setsockopt(c, SOL_TCP, TCP_NODELAY, &one, 2));
 	EXPECT_EQ(EINVAL, errno);
@@ -792,6 +792,91 @@ TEST_F(ns, handcrafted_frames)
 	close(l);
 }
 
+/* A message waits for antecedents that arrive later (as over two paths). */
+TEST_F(ns, held_for_antecedents)
+{
+	uint64_t ante[2] = { 5, 6 }, id = 0;
+	char cb[CMSG_SPACE(8)];
+	struct iovec v = { rbuf, 100 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	uint8_t f[4096];
+	size_t n = 0;
+	int l, s, r;
+
+	r = raw_to_post_listener(&self->p, &l, &s);
+	ASSERT_LE(0, r);
+	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
+	n += frame_data_ante(f + n, 3, 7, 1, 0, "C", 1, ante, 2);
+	n += frame_data(f + n, 3, 6, 1, 0, "B", 1);
+	n += frame_data(f + n, 3, 5, 1, 0, "A", 1);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	for (const char *want = "BAC"; *want; want++) {
+		m.msg_control = cb;
+		m.msg_controllen = sizeof(cb);
+		ASSERT_EQ(1, recvmsg(s, &m, 0));
+		EXPECT_EQ(*want, rbuf[0]);
+		c = CMSG_FIRSTHDR(&m);
+		ASSERT_NE(NULL, c);
+		EXPECT_EQ(SOL_POST, c->cmsg_level);
+		EXPECT_EQ(POST_MSG_ID, c->cmsg_type);
+		memcpy(&id, CMSG_DATA(c), 8);
+		/* frame_data() makes the message id equal to the sequence */
+		EXPECT_EQ((uint64_t)(*want == 'A' ? 5 : *want == 'B' ? 6 : 7), id);
+	}
+	close(r);
+	close(s);
+	close(l);
+}
+
+/* Delivered messages are acknowledged on the wire. */
+TEST_F(ns, acks_on_the_wire)
+{
+	uint8_t f[4096];
+	size_t n = 0, got = 0;
+	uint64_t low = 0;
+	int l, s, r;
+
+	r = raw_to_post_listener(&self->p, &l, &s);
+	ASSERT_LE(0, r);
+	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
+	n += frame_data(f + n, 3, 1, 1, 0, "a", 1);
+	n += frame_data(f + n, 3, 2, 1, 0, "b", 1);
+	n += frame_data(f + n, 3, 4, 1, 0, "d", 1);	/* 3 not yet */
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(1, recv(s, rbuf, 100, 0));
+	/* HELLO, then ACK frames until 1, 2 and 4 are covered */
+	ASSERT_EQ(40, recv(r, f, 40, MSG_WAITALL));
+	bool seen4 = false;
+	while (low < 3 || !seen4) {
+		uint32_t len, cnt;
+
+		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+		ASSERT_EQ(4, f[0]);
+		len = ntohl(*(uint32_t *)(f + 4));
+		ASSERT_GE(len, 16U);
+		ASSERT_EQ((ssize_t)len, recv(r, f + 8, len, MSG_WAITALL));
+		low = be64toh(*(uint64_t *)(f + 8));
+		cnt = ntohl(*(uint32_t *)(f + 16));
+		ASSERT_EQ(16 + 8 * cnt, len);
+		for (uint32_t i = 0; i < cnt; i++)
+			if (be64toh(*(uint64_t *)(f + 24 + 8 * i)) == 4)
+				seen4 = true;
+		got++;
+		ASSERT_LT(got, 10U);
+	}
+	EXPECT_EQ(3U, low);
+	/* a duplicate of a delivered message is a protocol error */
+	n = frame_data(f, 3, 2, 1, 0, "b", 1);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	EXPECT_EQ(-1, recv(s, rbuf, 100, 0));
+	EXPECT_EQ(EPROTO, errno);
+	close(r);
+	close(s);
+	close(l);
+}
+
 /* Every malformed stream below must reset the carrier with EPROTO. */
 TEST_F(ns, malformed_frames)
 {
@@ -814,18 +899,44 @@ TEST_F(ns, malformed_frames)
 		{ "oversized data", OK_HELLO, { 2, 1, 0, 0, 0, 0x10, 0, 0 }, 8 },
 		{ "unknown flags", OK_HELLO, { 2, 0x81, 0, 0, 0, 0, 0, 20 }, 8 },
 		{ "msg_len above limit", OK_HELLO,
-		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 0, 0, 0, 0,
-		    0, 0, 0, 0, 'x' }, 29 },
+		  { 2, 1, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 0, 0, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41 },
 		{ "offset gap", OK_HELLO,
 		  { 2, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 3, 'x' }, 25 },
 		{ "first with offset", OK_HELLO,
-		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 3,
-		    0, 0, 0, 0, 'x' }, 29 },
+		  { 2, 1, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 3,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41 },
 		{ "abort bad length", OK_HELLO, { 3, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0 }, 12 },
 		{ "truncated frame at eof", OK_HELLO, { 2, 1, 0, 0, 0, 0, 0, 40, 1, 2, 3 }, 11, 1 },
 		{ "message cut at eof", OK_HELLO,
-		  { 2, 1, 0, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0,
-		    0, 0, 0, 0, 'x' }, 29, 1 },
+		  { 2, 1, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41, 1 },
+		{ "data seq 0", OK_HELLO,
+		  { 2, 3, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41 },
+		{ "first ext reserved", OK_HELLO,
+		  { 2, 3, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 'x' }, 41 },
+		{ "first ext unknown flag", OK_HELLO,
+		  { 2, 3, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0x80, 0, 0, 0, 0, 0, 'x' }, 41 },
+		{ "antecedent not before", OK_HELLO,
+		  { 2, 3, 0, 0, 0, 0, 0, 41, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 5, 'x' }, 49 },
+		{ "seq beyond window", OK_HELLO,
+		  { 2, 3, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
+		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41 },
+		{ "abort of unknown seq", OK_HELLO,
+		  { 3, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1 }, 20 },
+		{ "ack bad count", OK_HELLO,
+		  { 4, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0 }, 24 },
+		{ "ack too many", OK_HELLO,
+		  { 4, 0, 0, 0, 0, 0, 0x20, 16, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, 24 },
+		{ "ack of unsent", OK_HELLO,
+		  { 4, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0 }, 24 },
+		{ "ack flags", OK_HELLO,
+		  { 4, 1, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 }, 24 },
 		{ "eof before hello", 0, { 0 }, 0, 1 },
 	};
 

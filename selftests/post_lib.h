@@ -205,23 +205,60 @@ static inline size_t frame_hello(uint8_t *b, uint32_t magic, uint8_t ver,
 	return n + 32;
 }
 
-static inline size_t frame_data(uint8_t *b, uint8_t flags, uint64_t id,
-				uint32_t msg_len, uint32_t off,
-				const void *payload, uint32_t plen)
+/* DATA: the FIRST flag (1) adds the 16-byte extension, message id = seq */
+static inline size_t frame_data_ante(uint8_t *b, uint8_t flags, uint64_t seq,
+				     uint32_t msg_len, uint32_t off,
+				     const void *payload, uint32_t plen,
+				     const uint64_t *ante, uint16_t n_ante)
 {
-	uint32_t body = 16 + ((flags & 1) ? 4 : 0) + plen;
+	uint32_t body = 16 + ((flags & 1) ? 16 + 8 * n_ante : 0) + plen;
 	size_t n = frame_hdr(b, 2, flags, body);
 
-	*(uint64_t *)(b + n) = htobe64(id);
+	*(uint64_t *)(b + n) = htobe64(seq);
 	*(uint32_t *)(b + n + 8) = htonl(msg_len);
 	*(uint32_t *)(b + n + 12) = htonl(off);
 	n += 16;
 	if (flags & 1) {
-		memset(b + n, 0, 4);
-		n += 4;
+		memset(b + n, 0, 16);
+		*(uint64_t *)(b + n) = htobe64(seq);
+		*(uint16_t *)(b + n + 8) = htons(n_ante);
+		n += 16;
+		for (uint16_t i = 0; i < n_ante; i++, n += 8)
+			*(uint64_t *)(b + n) = htobe64(ante[i]);
 	}
 	memcpy(b + n, payload, plen);
 	return n + plen;
+}
+
+static inline size_t frame_data(uint8_t *b, uint8_t flags, uint64_t seq,
+				uint32_t msg_len, uint32_t off,
+				const void *payload, uint32_t plen)
+{
+	return frame_data_ante(b, flags, seq, msg_len, off, payload, plen,
+				NULL, 0);
+}
+
+static inline size_t frame_ack(uint8_t *b, uint64_t low, const uint64_t *seqs,
+			       uint32_t n_seqs)
+{
+	size_t n = frame_hdr(b, 4, 0, 16 + 8 * n_seqs);
+
+	*(uint64_t *)(b + n) = htobe64(low);
+	*(uint32_t *)(b + n + 8) = htonl(n_seqs);
+	*(uint32_t *)(b + n + 12) = 0;
+	n += 16;
+	for (uint32_t i = 0; i < n_seqs; i++, n += 8)
+		*(uint64_t *)(b + n) = htobe64(seqs[i]);
+	return n;
+}
+
+static inline size_t frame_abort(uint8_t *b, uint64_t seq)
+{
+	size_t n = frame_hdr(b, 3, 0, 12);
+
+	*(uint64_t *)(b + n) = htobe64(seq);
+	*(uint32_t *)(b + n + 8) = htonl(1);
+	return n + 12;
 }
 
 #endif

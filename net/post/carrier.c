@@ -29,7 +29,7 @@ static void post_write_space(struct sock *sk)
 	struct socket *sock = sk->sk_socket;
 	struct socket_wq *wq;
 
-	if (!sock || !__sk_stream_is_writeable(sk, 1))
+	if (!sock || !READ_ONCE(post_sk(sk)->can_send))
 		return;
 	clear_bit(SOCK_NOSPACE, &sock->flags);
 
@@ -49,11 +49,13 @@ void post_sock_init(struct sock *sk)
 
 	INIT_WORK(&ps->tx_work, post_tx_work);
 	INIT_DELAYED_WORK(&ps->orphan_work, post_orphan_work);
-	INIT_LIST_HEAD(&ps->tx_queue);
+	post_sched_init(sk);
 	spin_lock_init(&ps->rx_lock);
 	INIT_LIST_HEAD(&ps->rx_partial);
+	INIT_LIST_HEAD(&ps->rx_held);
 	INIT_LIST_HEAD(&ps->rx_ready);
-	ps->next_id = 1;
+	xa_init(&ps->rx_done);
+	ps->rx_low = 1;
 	ps->max_msg = post_net_max_msg(sock_net(sk));
 	get_random_bytes(ps->key, sizeof(ps->key));
 
@@ -62,25 +64,14 @@ void post_sock_init(struct sock *sk)
 	sk->sk_write_space = post_write_space;
 }
 
-static void post_tx_purge(struct sock *sk)
-{
-	struct post_sock *ps = post_sk(sk);
-	struct post_msg *m, *tmp;
-
-	list_for_each_entry_safe(m, tmp, &ps->tx_queue, list) {
-		list_del(&m->list);
-		sk_wmem_queued_add(sk, -(int)m->truesize);
-		post_msg_free(m);
-	}
-}
-
 void post_sock_destruct(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 
 	WARN_ON_ONCE(ps->xprt);
-	post_tx_purge(sk);
+	post_sched_destroy(sk);
 	post_rx_drop(sk, true);
+	xa_destroy(&ps->rx_done);
 	if (ps->tx_frag.page)
 		put_page(ps->tx_frag.page);
 }
@@ -167,7 +158,7 @@ static void post_carrier_fail(struct sock *sk, bool abort)
 		post_xprt_destroy(ps->xprt, abort);
 		post_xprt_publish(sk, NULL);
 	}
-	post_tx_purge(sk);
+	post_sched_purge(sk);
 	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
 	sk->sk_state_change(sk);
@@ -228,6 +219,14 @@ static void post_carrier_process(struct sock *sk)
 		goto orphan;
 	}
 
+	err = post_sched_apply_acks(sk);
+	if (err) {
+		WRITE_ONCE(sk->sk_err, -err);
+		sk_error_report(sk);
+		post_carrier_fail(sk, true);
+		goto orphan;
+	}
+	post_sched_expire(sk);
 	err = post_tx_push(sk, t);
 	if (err) {
 		WRITE_ONCE(sk->sk_err, -err);
@@ -425,6 +424,8 @@ static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 	newsk->sk_mark = READ_ONCE(sk->sk_mark);
 	newsk->sk_bound_dev_if = READ_ONCE(sk->sk_bound_dev_if);
 	nps->max_msg = ps->max_msg;
+	nps->dflt = ps->dflt;
+	nps->ev_mask = ps->ev_mask;
 	nps->tcp_set = ps->tcp_set;
 	memcpy(nps->tcp_opt, ps->tcp_opt, sizeof(nps->tcp_opt));
 }
@@ -665,7 +666,7 @@ static __poll_t post_msg_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM;
 
 	if (state != TCP_SYN_SENT && !(shutdown & SEND_SHUTDOWN)) {
-		if (state != TCP_ESTABLISHED || sk_stream_is_writeable(sk)) {
+		if (state != TCP_ESTABLISHED || READ_ONCE(ps->can_send)) {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			set_bit(SOCK_NOSPACE, &sock->flags);
@@ -673,7 +674,7 @@ static __poll_t post_msg_poll(struct file *file, struct socket *sock,
 			 * frees room before it tests NOSPACE
 			 */
 			smp_mb__after_atomic();
-			if (sk_stream_is_writeable(sk))
+			if (READ_ONCE(ps->can_send))
 				mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
@@ -709,8 +710,8 @@ static __poll_t post_stream_poll(struct file *file, struct socket *sock,
 /* ---- data -------------------------------------------------------------- */
 
 /*
- * Message properties arrive as SOL_POST control messages; this version
- * knows none yet, and a carrier must not silently ignore a property.
+ * Stream carriers pass SOL_SOCKET control messages on to TCP; message
+ * properties cannot apply to a byte stream.
  */
 static int post_check_cmsgs(struct msghdr *msg, bool others_ok)
 {
@@ -733,11 +734,12 @@ static bool post_xprt_writable(struct sock *sk)
 }
 
 /*
- * Wait until the send queue is below SO_SNDBUF.  The sender is woken
- * when the transport has room too, and then moves queued frames itself
- * rather than waiting for the tx work to do it.
+ * Wait until a message of niceness @nice is admitted (see
+ * post_tx_admit()).  The sender is woken when the transport has room
+ * too, and then moves queued frames itself rather than waiting for the
+ * tx work to do it.
  */
-static int post_wait_sndbuf(struct sock *sk, long *timeo)
+static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err = 0;
@@ -749,7 +751,7 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo)
 			err = sock_error(sk) ?: -EPIPE;
 			break;
 		}
-		if (sk_stream_memory_free(sk))
+		if (post_tx_admit(sk, nice))
 			break;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		if (!*timeo) {
@@ -762,7 +764,7 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo)
 		}
 		sk_wait_event(sk, timeo, sk->sk_err ||
 			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
-			      sk_stream_memory_free(sk) ||
+			      post_tx_admit(sk, nice) ||
 			      post_xprt_writable(sk), &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
@@ -774,20 +776,20 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 {
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
-	struct post_msg *m;
+	struct post_props *pp;
 	long timeo;
 	int err;
 
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (msg->msg_controllen) {
-		/* no other level's control messages apply to messages */
-		err = post_check_cmsgs(msg, false);
-		if (err)
-			return err;
-	}
+	pp = kmalloc(sizeof(*pp), sk->sk_allocation);
+	if (!pp)
+		return -ENOMEM;
 
 	lock_sock(sk);
+	err = post_props_parse(sk, msg, pp);
+	if (err)
+		goto out;
 	/* catch up with the transport: a reset must not queue anything */
 	post_carrier_process(sk);
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
@@ -814,28 +816,22 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 		goto out;
 	}
 
-	/* admitted while the queue is below SO_SNDBUF, whatever its size */
-	err = post_wait_sndbuf(sk, &timeo);
+	err = post_wait_sndbuf(sk, &timeo, pp->nice);
 	if (err)
 		goto out_err;
 
-	m = post_msg_alloc(sk, msg, len);
-	if (IS_ERR(m)) {
-		err = PTR_ERR(m);
+	err = post_sched_enqueue(sk, msg, len, pp);
+	if (err)
 		goto out;
-	}
-	m->id = ps->next_id++;
-	list_add_tail(&m->list, &ps->tx_queue);
-	sk_wmem_queued_add(sk, m->truesize);
-
 	post_carrier_process(sk);
-	release_sock(sk);
-	return len;
+	err = len;
+	goto out;
 
 out_err:
 	err = sk_stream_error(sk, msg->msg_flags, err);
 out:
 	release_sock(sk);
+	kfree(pp);
 	return err;
 }
 
@@ -980,7 +976,7 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_POST, 0);
+		return post_ev_recv(sk, msg, len);
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
@@ -998,6 +994,8 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 		goto out;
 	if ((size_t)err == remaining)
 		msg->msg_flags |= MSG_EOR;
+	if (msg->msg_control && msg->msg_controllen)
+		put_cmsg(msg, SOL_POST, POST_MSG_ID, sizeof(rm->id), &rm->id);
 	if (!peek && rm->consumed == rm->len) {
 		spin_lock_bh(&ps->rx_lock);
 		list_del(&rm->list);
@@ -1104,6 +1102,11 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 		return 0;
 	case SOL_TCP:
 		return post_setsockopt_tcp(sk, optname, optval, optlen);
+	case SOL_POST:
+		/* message properties do not apply to a byte stream */
+		if (!post_is_msg(sk))
+			return -EINVAL;
+		return post_sched_setsockopt(sk, optname, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -1117,6 +1120,11 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 	struct post_transient *t;
 	int idx, len, val, err;
 
+	if (level == SOL_POST) {
+		if (!post_is_msg(sk))
+			return -EINVAL;
+		return post_sched_getsockopt(sk, optname, optval, optlen);
+	}
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 

@@ -9,10 +9,14 @@
 
 #include <linux/bvec.h>
 #include <linux/list.h>
+#include <linux/rbtree.h>
+#include <linux/rhashtable-types.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/timer.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <net/sock.h>
 
 #include <uapi/linux/post.h>
@@ -28,6 +32,7 @@ enum post_frame_type {
 	POST_FRAME_HELLO = 1,
 	POST_FRAME_DATA = 2,
 	POST_FRAME_ABORT = 3,
+	POST_FRAME_ACK = 4,
 };
 
 /* DATA frame flags */
@@ -53,25 +58,48 @@ struct post_hello {
 } __packed;
 
 struct post_data_hdr {
-	__be64	msg_id;
+	__be64	seq;		/* the carrier's wire sequence number */
 	__be32	msg_len;
 	__be32	offset;
 } __packed;
 
+/* DATA FIRST extension flags */
+#define POST_FIRST_IDEMPOTENT	0x01
+#define POST_FIRST_FLAGS	POST_FIRST_IDEMPOTENT
+
 struct post_data_first {
+	__be64	msg_id;		/* the application's id */
 	__be16	n_ante;
-	__be16	reserved;
-	/* followed by n_ante __be64 antecedent message ids */
+	u8	flags;
+	u8	reserved;
+	__be32	reserved2;
+	/* followed by n_ante __be64 antecedent sequence numbers */
 } __packed;
 
+#define POST_ABORT_EXPIRED	1
+
 struct post_abort {
-	__be64	msg_id;
+	__be64	seq;
 	__be32	reason;
 } __packed;
 
+struct post_ack {
+	__be64	low;		/* every sequence number below is delivered */
+	__be32	n;		/* delivered ones above @low that follow */
+	__be32	reserved;
+	/* followed by n __be64 sequence numbers */
+} __packed;
+
+/* Most explicit sequence numbers in one ACK frame. */
+#define POST_ACK_MAX		64
+/*
+ * Most sequence numbers in use at once: a message starts only if its
+ * number is below the oldest unacknowledged one plus this.
+ */
+#define POST_SEQ_WINDOW		65536
+
 #define POST_HELLO_MAX_LEN	256
 #define POST_MAX_CHUNK		65536U
-#define POST_MAX_ANTECEDENTS	64
 #define POST_MAX_DATA_PREFIX	(sizeof(struct post_data_hdr) +		\
 				 sizeof(struct post_data_first) +	\
 				 POST_MAX_ANTECEDENTS * sizeof(__be64))
@@ -91,32 +119,20 @@ struct post_abort {
 /* How long a closed carrier keeps flushing queued messages. */
 #define POST_ORPHAN_TIMEOUT	(60 * HZ)
 /* Not-yet-sent bytes a message transient keeps queued in TCP. */
-#define POST_XPRT_NOTSENT_LOWAT	(256 * 1024)
+#define POST_XPRT_NOTSENT_LOWAT	(64 * 1024)
 
 /**
- * struct post_msg - a message queued for transmission
- * @list: entry in the carrier's @tx_queue
- * @id: message id
- * @len: payload length
- * @sent: payload bytes handed to the transport so far
- * @truesize: bytes charged to the carrier's send buffer
+ * struct post_payload - the bytes of a message not yet sent
  * @nr_segs: entries in @segs
- * @cur_seg: index of the segment holding payload byte @sent
- * @cur_off: offset of payload byte @sent within @segs[@cur_seg]
+ * @cur_seg: index of the segment holding the next byte to send
+ * @cur_off: offset of that byte within @segs[@cur_seg]
  * @hdr: POST_FIRST_HDR_LEN bytes right before the payload, where the
  *	first frame's header is built so that it and the payload form one
  *	contiguous range for the transport to coalesce
  * @segs: the payload, in fragments of the carrier's @tx_frag pages;
  *	each holds a page reference
- *
- * Owned by the carrier and protected by its socket lock.
  */
-struct post_msg {
-	struct list_head	list;
-	u64			id;
-	u32			len;
-	u32			sent;
-	u32			truesize;
+struct post_payload {
 	u32			nr_segs;
 	u32			cur_seg;
 	u32			cur_off;
@@ -124,15 +140,120 @@ struct post_msg {
 	struct bio_vec		segs[] __counted_by(nr_segs);
 };
 
+enum post_msg_state {
+	POST_MSG_BLOCKED,	/* waiting for antecedents, on tx_blocked */
+	POST_MSG_QUEUED,	/* in tx_sched; partly sent if it has a seq */
+	POST_MSG_SENT,		/* handed to the transport, not acknowledged */
+	POST_MSG_ABORTING,	/* expired partly sent; ABORT frame pending */
+	POST_MSG_DONE,		/* acknowledged, expired or dropped */
+};
+
+/* post_msg.flags */
+#define POST_MSGF_IDEMPOTENT	BIT(0)
+#define POST_MSGF_IMMEDIATE	BIT(1)
+#define POST_MSGF_EXPIRE	BIT(2)	/* expired while its frame is sent */
+#define POST_MSGF_EXPIRED	BIT(3)	/* done: expired, not delivered */
+
+struct post_class;
+
+/**
+ * struct post_edge - a dependency of a message on an antecedent
+ * @node: entry in the antecedent's @waiters while it is not yet sent
+ * @msg: the dependent message
+ * @seq: the antecedent's sequence number once it has one, else 0
+ */
+struct post_edge {
+	struct list_head	node;
+	struct post_msg		*msg;
+	u64			seq;
+};
+
+/**
+ * struct post_msg - a message sent on a carrier, from sendmsg() until
+ *	it falls out of the carrier's id history
+ * @rb: entry in tx_sched while POST_MSG_QUEUED
+ * @dl_rb: entry in tx_deadlines while unsent with a lifetime
+ * @hnode: entry in the carrier's id table
+ * @list: entry in tx_blocked (blocked), tx_inflight (has a sequence
+ *	number, not done), tx_aborts (aborting) or tx_history (done)
+ * @started: entry in tx_started while partly sent
+ * @work: entry in a temporary work list
+ * @waiters: edges of messages waiting for this one to be sent
+ * @cls: niceness class charged with @truesize until sent
+ * @edges: @n_ante dependencies on antecedents
+ * @pl: payload until sent
+ * @id: the application's id (or the kernel's)
+ * @seq: wire sequence number, assigned with the first chunk; 0 before
+ * @order: send order
+ * @deadline: jiffies after which it is not sent; U64_MAX for none
+ * @nice: niceness
+ * @len: payload length
+ * @sent: payload bytes handed to the transport
+ * @truesize: memory held until sent, in sk_wmem_queued
+ * @charge: what counts against SO_SNDBUF: @truesize, at most SO_SNDBUF
+ * @n_ante: entries in @edges
+ * @n_wait: antecedents not yet sent
+ * @state: enum post_msg_state
+ * @flags: POST_MSGF_*
+ *
+ * Protected by the carrier's socket lock.
+ */
+struct post_msg {
+	struct rb_node		rb;
+	struct rb_node		dl_rb;
+	struct rhash_head	hnode;
+	struct list_head	list;
+	struct list_head	started;
+	struct list_head	work;
+	struct list_head	waiters;
+	struct post_class	*cls;
+	struct post_edge	*edges;
+	struct post_payload	*pl;
+	u64			id;
+	u64			seq;
+	u64			order;
+	u64			deadline;
+	u32			nice;
+	u32			len;
+	u32			sent;
+	u32			truesize;
+	u32			charge;
+	u16			n_ante;
+	u16			n_wait;
+	u8			state;
+	u8			flags;
+};
+
+/**
+ * struct post_props - the properties of a message being sent
+ * @nice: POST_NICENESS
+ * @lifetime: POST_LIFETIME, milliseconds, 0 for unlimited
+ * @id: POST_MSG_ID, 0 for one the kernel assigns
+ * @n_ante: entries in @ante
+ * @flags: POST_MSGF_IDEMPOTENT, POST_MSGF_IMMEDIATE
+ * @ante: POST_ANTECEDENTS
+ */
+struct post_props {
+	u32	nice;
+	u32	lifetime;
+	u64	id;
+	u32	n_ante;
+	u32	flags;
+	u64	ante[POST_MAX_ANTECEDENTS];
+};
+
 /**
  * struct post_rmsg - a message being received
- * @list: entry in the carrier's rx_partial or rx_ready list
- * @id: message id, from the wire
+ * @list: entry in the carrier's rx_partial, rx_held or rx_ready list
+ * @seq: wire sequence number
+ * @id: the sender's message id
  * @len: total length announced by the first chunk
  * @received: payload bytes received so far
  * @consumed: payload bytes returned to the application
  * @head_off: bytes of the first piece already returned
  * @pieces: received payload; each skb covers the range in its post_piece
+ * @n_ante: entries in @ante
+ * @ante: sequence numbers of antecedents not yet delivered on arrival
  *
  * While on rx_partial, only the parser of the transient receiving the
  * message touches @received and @pieces.  Once on rx_ready the message
@@ -141,12 +262,15 @@ struct post_msg {
  */
 struct post_rmsg {
 	struct list_head	list;
+	u64			seq;
 	u64			id;
 	u32			len;
 	u32			received;
 	u32			consumed;
 	u32			head_off;
 	struct sk_buff_head	pieces;
+	u32			n_ante;
+	u64			ante[] __counted_by(n_ante);
 };
 
 /* Which bytes of a received skb belong to a message, kept in skb->cb. */
@@ -164,7 +288,7 @@ static inline struct post_piece *post_piece(struct sk_buff *skb)
 enum post_rx_stage {
 	POST_RX_HDR,		/* gathering the common frame header */
 	POST_RX_FIXED,		/* gathering the fixed part of the body */
-	POST_RX_ANTE,		/* gathering antecedent ids */
+	POST_RX_EXT,		/* gathering antecedents or acknowledgments */
 	POST_RX_PAYLOAD,	/* passing DATA payload to the message */
 	POST_RX_SKIP,		/* skipping bytes (HELLO extension) */
 };
@@ -274,6 +398,7 @@ enum {
 enum {
 	POST_F_ORPHAN,		/* closed; still flushing queued messages */
 	POST_F_ABORT_XPRT,	/* transient failed; reset and release it */
+	POST_F_IDS,		/* the id table is set up */
 };
 
 /**
@@ -283,23 +408,56 @@ enum {
  * @tx_work: moves queued messages into the transient and handles
  *	transient state changes in process context
  * @orphan_work: bounds how long a closed carrier flushes
- * @tx_queue: messages waiting to be sent, in order (struct post_msg)
+ * @tx_timer: runs the tx work when the earliest lifetime ends
+ * @tx_sched: queued messages by (niceness, deadline, send order)
+ * @tx_deadlines: unsent messages with a lifetime, by deadline
+ * @tx_classes: niceness classes with bytes queued (struct post_class)
+ * @ids: every message the carrier remembers, by id (set up with the
+ *	first message: POST_F_IDS)
+ * @tx_blocked: messages waiting for their antecedents
+ * @tx_started: partly sent messages
+ * @tx_inflight: messages with a sequence number, not yet done, in
+ *	sequence order
+ * @tx_aborts: expired partly sent messages whose ABORT is pending
+ * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
+ * @tx_seqs: messages on @tx_inflight, by sequence number
  * @tx_frag: pages holding message payload and frame headers, filled
  *	upwards so that consecutive frames are contiguous
- * @next_id: id of the next message sent
+ * @tx_charged: sum of the @charge of unsent messages
+ * @nr_started: entries in @tx_started
+ * @nr_history: entries in @tx_history
+ * @next_kid: id the kernel assigns next, without POST_MSG_ID_KERNEL
+ * @next_seq: sequence number of the next message started
+ * @next_order: send order of the next message
+ * @dflt: the carrier's default message properties
+ * @ev_mask: POST_EVENTS
+ * @ev_pending: events on the error queue, not yet read
+ * @can_send: a message of the default niceness would be admitted;
+ *	read locklessly by poll()
  * @key: carrier key announced in HELLO
  * @max_msg: largest message this carrier sends or accepts
  * @flags: POST_F_* bits
  * @tcp_set: which @tcp_opt values the application set
  * @tcp_opt: SOL_TCP option values applied to every transient
- * @rx_lock: protects @rx_partial, @rx_ready, @nr_partial,
- *	@partial_bytes, @rx_paused and @rx_eof; taken from softirq
+ * @rx_lock: protects the rx_, ack_ and nr_partial/partial_bytes fields;
+ *	taken from softirq
  * @rx_partial: messages in reassembly (struct post_rmsg)
+ * @rx_held: complete messages waiting for their antecedents
  * @rx_ready: complete messages waiting for the application
- * @nr_partial: entries in @rx_partial
- * @partial_bytes: payload bytes held by @rx_partial
+ * @rx_done: sequence numbers at or above @rx_low already resolved
+ *	(delivered or aborted)
+ * @rx_low: every sequence number below is resolved
+ * @nr_partial: entries in @rx_partial and @rx_held
+ * @partial_bytes: payload bytes announced by them
  * @rx_paused: the parser stopped because the receive buffer is full
  * @rx_eof: the peer finished sending; every message was delivered
+ * @ack_dirty: an ACK frame is due
+ * @n_ack: entries in @ack_seqs
+ * @ack_seqs: delivered sequence numbers above @rx_low not yet acked
+ * @ack_in_dirty: the peer acknowledged something not yet applied
+ * @ack_in_low: the peer's latest cumulative acknowledgment
+ * @n_ack_in: entries in @ack_in_seqs
+ * @ack_in_seqs: the peer's explicit acknowledgments not yet applied
  * @rx_waiters: readers sleeping in recvmsg(); while there are any, the
  *	transient's data_ready only wakes them and they parse themselves
  *
@@ -310,22 +468,51 @@ struct post_sock {
 	struct post_transient	*xprt;
 	struct work_struct	tx_work;
 	struct delayed_work	orphan_work;
-	struct list_head	tx_queue;
+	struct timer_list	tx_timer;
+	struct rb_root_cached	tx_sched;
+	struct rb_root_cached	tx_deadlines;
+	struct rb_root		tx_classes;
+	struct rhashtable	ids;
+	struct list_head	tx_blocked;
+	struct list_head	tx_started;
+	struct list_head	tx_inflight;
+	struct list_head	tx_aborts;
+	struct list_head	tx_history;
+	struct xarray		tx_seqs;
 	struct page_frag	tx_frag;
-	u64			next_id;
+	u64			tx_charged;
+	u32			nr_started;
+	u32			nr_history;
+	u64			next_kid;
+	u64			next_seq;
+	u64			next_order;
+	struct post_props	dflt;
+	u32			ev_mask;
+	atomic_t		ev_pending;
+	bool			can_send;
 	u8			key[16];
 	u32			max_msg;
 	unsigned long		flags;
 	unsigned long		tcp_set;
 	int			tcp_opt[POST_TCPOPT_MAX];
 
-	spinlock_t		rx_lock;	/* the rx_ fields below */
+	spinlock_t		rx_lock;	/* see above */
 	struct list_head	rx_partial;
+	struct list_head	rx_held;
 	struct list_head	rx_ready;
+	struct xarray		rx_done;
+	u64			rx_low;
 	unsigned int		nr_partial;
 	u64			partial_bytes;
 	bool			rx_paused;
 	bool			rx_eof;
+	bool			ack_dirty;
+	bool			ack_in_dirty;
+	u32			n_ack;
+	u64			ack_seqs[POST_ACK_MAX];
+	u64			ack_in_low;
+	u32			n_ack_in;
+	u64			ack_in_seqs[POST_ACK_MAX];
 	atomic_t		rx_waiters;
 };
 
@@ -371,12 +558,37 @@ void post_parser_release(struct sock *sk, struct post_parser *p);
 void post_rx_drop(struct sock *sk, bool ready);
 void post_rx_read(struct post_transient *t);
 bool post_rx_full(struct sock *sk);
-struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
-				size_t len);
-void post_msg_free(struct post_msg *m);
+struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
+					size_t len);
+void post_payload_free(struct post_payload *pl);
 void post_rmsg_free(struct post_rmsg *rm);
 int post_tx_push(struct sock *sk, struct post_transient *t);
 bool post_tx_idle(const struct post_transient *t);
 void post_tx_reset(struct post_transient *t);
+
+/* sched.c */
+void post_sched_init(struct sock *sk);
+void post_sched_destroy(struct sock *sk);
+void post_sched_purge(struct sock *sk);
+int post_props_parse(struct sock *sk, struct msghdr *msg,
+		     struct post_props *pp);
+int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
+		       const struct post_props *pp);
+bool post_tx_admit(struct sock *sk, u32 nice);
+void post_tx_update_can_send(struct sock *sk);
+struct post_msg *post_sched_pick(struct sock *sk);
+int post_sched_start(struct sock *sk, struct post_msg *m);
+void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload);
+void post_sched_drop(struct sock *sk, struct post_msg *m);
+void post_sched_expire(struct sock *sk);
+u64 post_sched_next_abort(struct sock *sk);
+bool post_sched_idle(struct sock *sk);
+bool post_msg_immediate(const struct post_msg *m);
+int post_sched_apply_acks(struct sock *sk);
+int post_ev_recv(struct sock *sk, struct msghdr *msg, size_t len);
+int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			  unsigned int optlen);
+int post_sched_getsockopt(struct sock *sk, int optname, char __user *optval,
+			  int __user *optlen);
 
 #endif /* _NET_POST_PROTOCOL_H */

@@ -40,7 +40,7 @@ static void *post_tx_frag(struct sock *sk, u32 min, u32 *len)
 }
 
 /**
- * post_msg_alloc - copy a message from the application
+ * post_payload_alloc - copy a message from the application
  * @sk: the carrier, locked
  * @msg: the application's message
  * @len: its length
@@ -49,28 +49,25 @@ static void *post_tx_frag(struct sock *sk, u32 min, u32 *len)
  * references on (MSG_SPLICE_PAGES) instead of copying.  Room for the
  * first frame header is kept right before it.
  *
- * Return: the message, or an ERR_PTR().
+ * Return: the payload, or an ERR_PTR().
  */
-struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
-				size_t len)
+struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
+					size_t len)
 {
 	/* at least one segment: it holds the header room */
 	u32 nr = max_t(u32, 1, DIV_ROUND_UP(len + POST_FIRST_HDR_LEN,
 					     PAGE_SIZE));
-	struct post_msg *m;
+	struct post_payload *pl;
 	size_t done = 0;
 	int err;
 	u32 i;
 
-	m = kvmalloc(struct_size(m, segs, nr), sk->sk_allocation);
-	if (!m)
+	pl = kvmalloc(struct_size(pl, segs, nr), sk->sk_allocation);
+	if (!pl)
 		return ERR_PTR(-ENOMEM);
-	m->nr_segs = 0;
-	m->len = len;
-	m->sent = 0;
-	m->cur_seg = 0;
-	m->cur_off = 0;
-	m->truesize = len + struct_size(m, segs, nr);
+	pl->nr_segs = 0;
+	pl->cur_seg = 0;
+	pl->cur_off = 0;
 
 	for (i = 0; i < nr && (!i || done < len); i++) {
 		u32 room = i ? 0 : POST_FIRST_HDR_LEN;
@@ -83,30 +80,30 @@ struct post_msg *post_msg_alloc(struct sock *sk, struct msghdr *msg,
 			goto err_free;
 		}
 		if (!i)
-			m->hdr = p;
+			pl->hdr = p;
 		seg -= room;
-		bvec_set_virt(&m->segs[i], p + room, seg);
-		m->nr_segs = i + 1;
+		bvec_set_virt(&pl->segs[i], p + room, seg);
+		pl->nr_segs = i + 1;
 		if (copy_from_iter(p + room, seg, &msg->msg_iter) != seg) {
 			err = -EFAULT;
 			goto err_free;
 		}
 		done += seg;
 	}
-	return m;
+	return pl;
 
 err_free:
-	post_msg_free(m);
+	post_payload_free(pl);
 	return ERR_PTR(err);
 }
 
-void post_msg_free(struct post_msg *m)
+void post_payload_free(struct post_payload *pl)
 {
 	u32 i;
 
-	for (i = 0; i < m->nr_segs; i++)
-		put_page(m->segs[i].bv_page);
-	kvfree(m);
+	for (i = 0; i < pl->nr_segs; i++)
+		put_page(pl->segs[i].bv_page);
+	kvfree(pl);
 }
 
 static void *post_tx_hdr_alloc(struct sock *sk, struct post_transient *t,
@@ -161,10 +158,11 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 				u32 payload)
 {
-	u32 seg = m->cur_seg, off = m->cur_off;
+	struct post_payload *pl = m->pl;
+	u32 seg = pl->cur_seg, off = pl->cur_off;
 
 	while (payload) {
-		struct bio_vec *bv = &m->segs[seg];
+		struct bio_vec *bv = &pl->segs[seg];
 		u32 n = min(bv->bv_len - off, payload);
 
 		bvec_set_page(&t->tx_bv[t->tx_nr_bv++], bv->bv_page, n,
@@ -186,21 +184,29 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	u32 payload = min(m->len - m->sent, POST_CHUNK_SIZE);
 	bool first = !m->sent;
 	struct post_data_hdr *dh;
+	u32 i, n_ante = 0;
 	u8 flags = 0;
 	size_t hlen;
 	void *buf;
+	int err;
 
 	hlen = sizeof(struct post_frame_hdr) + sizeof(*dh);
 	if (first) {
-		hlen += sizeof(struct post_data_first);
+		err = post_sched_start(sk, m);
+		if (err)
+			return err;
+		for (i = 0; i < m->n_ante; i++)
+			n_ante += !!m->edges[i].seq;
+		hlen += sizeof(struct post_data_first) +
+			n_ante * sizeof(__be64);
 		flags |= POST_DATA_FIRST;
 	}
 	if (m->sent + payload == m->len)
 		flags |= POST_DATA_LAST;
 
-	if (first) {
+	if (first && !n_ante) {
 		/* built in the room before the payload: one contiguous range */
-		buf = m->hdr;
+		buf = m->pl->hdr;
 		bvec_set_virt(&t->tx_bv[0], buf, hlen);
 		t->tx_nr_bv = 1;
 		t->tx_len = hlen;
@@ -213,14 +219,22 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	post_put_frame_hdr(buf, POST_FRAME_DATA, flags,
 			   hlen - sizeof(struct post_frame_hdr) + payload);
 	dh = buf + sizeof(struct post_frame_hdr);
-	dh->msg_id = cpu_to_be64(m->id);
+	dh->seq = cpu_to_be64(m->seq);
 	dh->msg_len = cpu_to_be32(m->len);
 	dh->offset = cpu_to_be32(m->sent);
 	if (first) {
 		struct post_data_first *df = (void *)(dh + 1);
+		__be64 *ante = (void *)(df + 1);
 
-		df->n_ante = 0;
+		df->msg_id = cpu_to_be64(m->id);
+		df->n_ante = cpu_to_be16(n_ante);
+		df->flags = m->flags & POST_MSGF_IDEMPOTENT ?
+			    POST_FIRST_IDEMPOTENT : 0;
 		df->reserved = 0;
+		df->reserved2 = 0;
+		for (i = 0; i < m->n_ante; i++)
+			if (m->edges[i].seq)
+				*ante++ = cpu_to_be64(m->edges[i].seq);
 	}
 
 	post_tx_map_payload(t, m, payload);
@@ -230,11 +244,56 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	return 1;
 }
 
-static void post_tx_uncharge(struct sock *sk, u32 bytes)
+/* Acknowledge what was delivered to the application's queue. */
+static int post_tx_build_ack(struct sock *sk, struct post_transient *t)
 {
-	sk_wmem_queued_add(sk, -(int)bytes);
-	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
-		sk->sk_write_space(sk);
+	struct post_sock *ps = post_sk(sk);
+	u64 seqs[POST_ACK_MAX], low;
+	struct post_ack *ack;
+	__be64 *out;
+	u32 i, n = 0;
+	void *buf;
+
+	spin_lock_bh(&ps->rx_lock);
+	low = ps->rx_low;
+	for (i = 0; i < ps->n_ack; i++)
+		if (ps->ack_seqs[i] >= low)
+			seqs[n++] = ps->ack_seqs[i];
+	ps->n_ack = 0;
+	ps->ack_dirty = false;
+	spin_unlock_bh(&ps->rx_lock);
+
+	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
+				sizeof(*ack) + n * sizeof(__be64));
+	if (!buf)
+		return -ENOMEM;
+	post_put_frame_hdr(buf, POST_FRAME_ACK, 0,
+			   sizeof(*ack) + n * sizeof(__be64));
+	ack = buf + sizeof(struct post_frame_hdr);
+	ack->low = cpu_to_be64(low);
+	ack->n = cpu_to_be32(n);
+	ack->reserved = 0;
+	out = (void *)(ack + 1);
+	for (i = 0; i < n; i++)
+		out[i] = cpu_to_be64(seqs[i]);
+	return 1;
+}
+
+static int post_tx_build_abort(struct sock *sk, struct post_transient *t,
+			       u64 seq)
+{
+	struct post_abort *ab;
+	void *buf;
+
+	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
+				sizeof(*ab));
+	if (!buf)
+		return -ENOMEM;
+	post_put_frame_hdr(buf, POST_FRAME_ABORT, 0, sizeof(*ab));
+	ab = buf + sizeof(struct post_frame_hdr);
+	ab->seq = cpu_to_be64(seq);
+	ab->reason = cpu_to_be32(POST_ABORT_EXPIRED);
+	return 1;
 }
 
 /* The transport accepted the whole current frame. */
@@ -252,14 +311,14 @@ static void post_tx_frame_done(struct sock *sk, struct post_transient *t)
 		return;
 
 	t->tx_msg = NULL;
-	m->sent += t->tx_payload;
-	m->cur_seg = t->tx_end_seg;
-	m->cur_off = t->tx_end_off;
-	if (m->sent == m->len) {
-		list_del(&m->list);
-		post_tx_uncharge(sk, m->truesize);
-		post_msg_free(m);
-	}
+	m->pl->cur_seg = t->tx_end_seg;
+	m->pl->cur_off = t->tx_end_off;
+	post_sched_chunk_done(sk, m, t->tx_payload);
+}
+
+static bool post_ack_due(struct post_sock *ps)
+{
+	return READ_ONCE(ps->ack_dirty);
 }
 
 /* Prepare the next frame.  Return 1 if there is one, 0 if not. */
@@ -267,21 +326,24 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m;
+	u64 seq;
 
 	if (!t->hello_sent)
 		return post_tx_build_hello(sk, t);
+	if (post_ack_due(ps))
+		return post_tx_build_ack(sk, t);
+	seq = post_sched_next_abort(sk);
+	if (seq)
+		return post_tx_build_abort(sk, t, seq);
 
-	while ((m = list_first_entry_or_null(&ps->tx_queue, struct post_msg,
-					     list))) {
-		if (m->len <= READ_ONCE(t->peer_max_msg))
+	while ((m = post_sched_pick(sk))) {
+		if (m->seq || m->len <= READ_ONCE(t->peer_max_msg))
 			return post_tx_build_data(sk, t, m);
 		/*
 		 * Queued before the peer's HELLO told us its limit: the
 		 * peer would reject it, so it is not sent at all.
 		 */
-		list_del(&m->list);
-		post_tx_uncharge(sk, m->truesize);
-		post_msg_free(m);
+		post_sched_drop(sk, m);
 		WRITE_ONCE(sk->sk_err, EMSGSIZE);
 		sk_error_report(sk);
 	}
@@ -291,12 +353,19 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 /* Are frames after the current one ready to follow it at once? */
 static bool post_tx_more(struct sock *sk, struct post_transient *t)
 {
+	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m = t->tx_msg;
 
-	if (!m)
-		return !list_empty(&post_sk(sk)->tx_queue);
-	return m->sent + t->tx_payload < m->len ||
-	       !list_is_last(&m->list, &post_sk(sk)->tx_queue);
+	if (m && post_msg_immediate(m))
+		return false;
+	if (post_ack_due(ps) || !list_empty(&ps->tx_aborts))
+		return true;
+	if (m && m->sent + t->tx_payload < m->len)
+		return true;
+	/* anything else queued, once this message is out of the way */
+	return !RB_EMPTY_ROOT(&ps->tx_sched.rb_root) &&
+	       (!m || rb_first_cached(&ps->tx_sched) != &m->rb ||
+		rb_next(&m->rb));
 }
 
 /**
@@ -315,6 +384,8 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 	struct msghdr msg = {};
 	int ret;
 
+	if (t->fin_sent)
+		return 0;
 	for (;;) {
 		if (t->tx_off == t->tx_len) {
 			post_tx_frame_done(sk, t);
@@ -346,7 +417,8 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 bool post_tx_idle(const struct post_transient *t)
 {
 	return t->hello_sent && t->tx_off == t->tx_len &&
-	       list_empty(&post_sk(t->carrier)->tx_queue);
+	       !post_ack_due(post_sk(t->carrier)) &&
+	       post_sched_idle(t->carrier);
 }
 
 /* Forget the frame in flight; the transient is going away. */
@@ -392,6 +464,7 @@ void post_rx_drop(struct sock *sk, bool ready)
 	if (ready)
 		list_splice_init(&ps->rx_ready, &dead);
 	list_splice_init(&ps->rx_partial, &dead);
+	list_splice_init(&ps->rx_held, &dead);
 	ps->nr_partial = 0;
 	ps->partial_bytes = 0;
 	spin_unlock_bh(&ps->rx_lock);
@@ -451,14 +524,46 @@ static void post_rx_next_frame(struct post_parser *p)
 }
 
 /* Caller holds ps->rx_lock. */
-static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 id)
+static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 seq)
 {
 	struct post_rmsg *rm;
 
 	list_for_each_entry(rm, &ps->rx_partial, list)
-		if (rm->id == id)
+		if (rm->seq == seq)
 			return rm;
 	return NULL;
+}
+
+/* Has @seq been delivered or aborted?  Caller holds ps->rx_lock. */
+static bool post_rx_resolved(struct post_sock *ps, u64 seq)
+{
+	return seq < ps->rx_low || xa_load(&ps->rx_done, seq);
+}
+
+/*
+ * Record @seq as resolved and, if @delivered, due for acknowledgment.
+ * Caller holds ps->rx_lock.
+ */
+static int post_rx_resolve(struct post_sock *ps, u64 seq, bool delivered)
+{
+	int err;
+
+	if (seq == ps->rx_low) {
+		ps->rx_low++;
+		while (xa_load(&ps->rx_done, ps->rx_low))
+			xa_erase(&ps->rx_done, ps->rx_low++);
+	} else {
+		err = xa_err(xa_store(&ps->rx_done, seq, xa_mk_value(1),
+				      GFP_ATOMIC));
+		if (err)
+			return err;
+	}
+	if (delivered) {
+		ps->ack_dirty = true;
+		if (seq >= ps->rx_low && ps->n_ack < POST_ACK_MAX)
+			ps->ack_seqs[ps->n_ack++] = seq;
+	}
+	return 0;
 }
 
 static int post_rx_frame_hdr(struct post_transient *t)
@@ -497,6 +602,12 @@ static int post_rx_frame_hdr(struct post_transient *t)
 			return -EPROTO;
 		fixed = len;
 		break;
+	case POST_FRAME_ACK:
+		if (p->flags || len < sizeof(struct post_ack) ||
+		    len > sizeof(struct post_ack) + POST_ACK_MAX * sizeof(__be64))
+			return -EPROTO;
+		fixed = sizeof(struct post_ack);
+		break;
 	default:
 		return -EPROTO;
 	}
@@ -534,36 +645,81 @@ static int post_rx_hello(struct post_transient *t)
 	return 0;
 }
 
-static void post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
+/* Are all antecedents of @rm delivered?  Caller holds ps->rx_lock. */
+static bool post_rx_ante_done(struct post_sock *ps, struct post_rmsg *rm)
+{
+	u32 i;
+
+	for (i = 0; i < rm->n_ante; i++)
+		if (!post_rx_resolved(ps, rm->ante[i]))
+			return false;
+	return true;
+}
+
+/* @rm goes to the application's queue.  Caller holds ps->rx_lock. */
+static int post_rx_ready(struct sock *sk, struct post_rmsg *rm,
+			 struct list_head *dead)
 {
 	struct post_sock *ps = post_sk(sk);
-	bool dead;
 
-	spin_lock_bh(&ps->rx_lock);
 	ps->nr_partial--;
 	ps->partial_bytes -= rm->len;
-	dead = sock_flag(sk, SOCK_DEAD);
-	if (dead)
-		list_del(&rm->list);
+	if (sock_flag(sk, SOCK_DEAD))
+		list_move_tail(&rm->list, dead);
 	else
 		list_move_tail(&rm->list, &ps->rx_ready);
+	return post_rx_resolve(ps, rm->seq, true);
+}
+
+/*
+ * @rm is complete.  It is delivered once its antecedents are, and may in
+ * turn release messages held for it.
+ */
+static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *h, *tmp;
+	bool was_dirty, more;
+	LIST_HEAD(dead);
+	int err = 0;
+
+	spin_lock_bh(&ps->rx_lock);
+	was_dirty = ps->ack_dirty;
+	if (!post_rx_ante_done(ps, rm)) {
+		list_move_tail(&rm->list, &ps->rx_held);
+		spin_unlock_bh(&ps->rx_lock);
+		return 0;
+	}
+	err = post_rx_ready(sk, rm, &dead);
+	do {
+		more = false;
+		list_for_each_entry_safe(h, tmp, &ps->rx_held, list) {
+			if (err || !post_rx_ante_done(ps, h))
+				continue;
+			err = post_rx_ready(sk, h, &dead);
+			more = true;
+		}
+	} while (more && !err);
 	spin_unlock_bh(&ps->rx_lock);
 
-	if (dead)
-		post_rmsg_free(rm);
-	else
-		sk->sk_data_ready(sk);
+	list_for_each_entry_safe(h, tmp, &dead, list)
+		post_rmsg_free(h);
+	sk->sk_data_ready(sk);
+	if (!was_dirty)
+		post_tx_schedule(sk);	/* acknowledge */
+	return err;
 }
 
 /* The payload of the current DATA frame has been passed on. */
-static void post_rx_payload_done(struct post_transient *t)
+static int post_rx_payload_done(struct post_transient *t)
 {
 	struct post_rmsg *rm = t->rx.msg;
 
 	t->rx.msg = NULL;
-	if (rm->received == rm->len)
-		post_rx_deliver(t->carrier, rm);
 	post_rx_next_frame(&t->rx);
+	if (rm->received == rm->len)
+		return post_rx_deliver(t->carrier, rm);
+	return 0;
 }
 
 /* The prefix of a DATA frame is in; validate it and find the message. */
@@ -573,39 +729,56 @@ static int post_rx_data(struct post_transient *t)
 	struct post_sock *ps = post_sk(sk);
 	struct post_parser *p = &t->rx;
 	struct post_data_hdr *dh = (void *)p->buf;
+	struct post_data_first *df = (void *)(dh + 1);
+	__be64 *ante = (void *)(df + 1);
 	bool first = p->flags & POST_DATA_FIRST;
 	bool last = p->flags & POST_DATA_LAST;
-	u64 id = be64_to_cpu(dh->msg_id);
+	u64 seq = be64_to_cpu(dh->seq);
 	u32 msg_len = be32_to_cpu(dh->msg_len);
 	u32 off = be32_to_cpu(dh->offset);
 	u32 payload = p->left;
 	struct post_rmsg *rm, *new = NULL;
+	u32 i, n = 0;
 	int err = -EPROTO;
 
 	if (payload > POST_MAX_CHUNK || first != !off ||
 	    (u64)off + payload > msg_len ||
 	    last != ((u64)off + payload == msg_len) ||
-	    (!first && !payload))
+	    (!first && !payload) || !seq)
 		return -EPROTO;
 
 	if (first) {
+		n = be16_to_cpu(df->n_ante);
 		if (msg_len > ps->max_msg)
 			return -EPROTO;
-		new = kmalloc(sizeof(*new), GFP_ATOMIC);
+		for (i = 0; i < n; i++) {
+			u64 a = be64_to_cpu(ante[i]);
+
+			/* antecedents are sent, hence numbered, first */
+			if (!a || a >= seq)
+				return -EPROTO;
+		}
+		new = kmalloc(struct_size(new, ante, n), GFP_ATOMIC);
 		if (!new)
 			return -ENOMEM;
-		new->id = id;
+		new->seq = seq;
+		new->id = be64_to_cpu(df->msg_id);
 		new->len = msg_len;
 		new->received = 0;
 		new->consumed = 0;
 		new->head_off = 0;
+		new->n_ante = n;
+		for (i = 0; i < n; i++)
+			new->ante[i] = be64_to_cpu(ante[i]);
 		__skb_queue_head_init(&new->pieces);
 	}
 
 	spin_lock_bh(&ps->rx_lock);
-	rm = post_rx_find(ps, id);
+	rm = post_rx_find(ps, seq);
 	if (first) {
-		if (rm || ps->nr_partial >= POST_MAX_PARTIAL ||
+		if (rm || post_rx_resolved(ps, seq) ||
+		    seq - ps->rx_low >= POST_SEQ_WINDOW ||
+		    ps->nr_partial >= POST_MAX_PARTIAL ||
 		    ps->partial_bytes + msg_len > 2ULL * ps->max_msg)
 			goto unlock;
 		list_add_tail(&new->list, &ps->rx_partial);
@@ -613,7 +786,7 @@ static int post_rx_data(struct post_transient *t)
 		ps->partial_bytes += msg_len;
 		rm = new;
 		new = NULL;
-	} else if (!rm || rm->received != off) {
+	} else if (!rm || rm->received != off || rm->len != msg_len) {
 		goto unlock;
 	}
 	err = 0;
@@ -624,10 +797,8 @@ unlock:
 		return err;
 
 	p->msg = rm;
-	if (!payload) {
-		post_rx_payload_done(t);
-		return 0;
-	}
+	if (!payload)
+		return post_rx_payload_done(t);
 	p->stage = POST_RX_PAYLOAD;
 	return 0;
 }
@@ -636,19 +807,80 @@ static int post_rx_abort(struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(t->carrier);
 	struct post_abort *ab = (void *)t->rx.buf;
+	u64 seq = be64_to_cpu(ab->seq);
 	struct post_rmsg *rm;
+	int err = 0;
 
 	spin_lock_bh(&ps->rx_lock);
-	rm = post_rx_find(ps, be64_to_cpu(ab->msg_id));
+	rm = post_rx_find(ps, seq);
 	if (rm) {
 		list_del(&rm->list);
 		ps->nr_partial--;
 		ps->partial_bytes -= rm->len;
+		err = post_rx_resolve(ps, seq, false);
+	} else {
+		/* only a message in reassembly can be aborted */
+		err = -EPROTO;
 	}
 	spin_unlock_bh(&ps->rx_lock);
 	if (rm)
 		post_rmsg_free(rm);
 	post_rx_next_frame(&t->rx);
+	return err;
+}
+
+/* The peer's acknowledgments: applied by the tx work, under the lock. */
+static int post_rx_ack(struct post_transient *t)
+{
+	struct sock *sk = t->carrier;
+	struct post_sock *ps = post_sk(sk);
+	struct post_ack *ack = (void *)t->rx.buf;
+	__be64 *seqs = (void *)(ack + 1);
+	u64 low = be64_to_cpu(ack->low);
+	u32 i, n = be32_to_cpu(ack->n);
+	bool kick;
+
+	spin_lock_bh(&ps->rx_lock);
+	if (low < ps->ack_in_low) {
+		spin_unlock_bh(&ps->rx_lock);
+		return -EPROTO;
+	}
+	kick = !ps->ack_in_dirty;
+	ps->ack_in_low = low;
+	for (i = 0; i < n && ps->n_ack_in < POST_ACK_MAX; i++)
+		ps->ack_in_seqs[ps->n_ack_in++] = be64_to_cpu(seqs[i]);
+	/* the ones that did not fit are covered by a later @low */
+	ps->ack_in_dirty = true;
+	spin_unlock_bh(&ps->rx_lock);
+
+	if (kick)
+		post_tx_schedule(sk);
+	post_rx_next_frame(&t->rx);
+	return 0;
+}
+
+/* Bytes of the current frame's extension: antecedents or acks. */
+static int post_rx_ext_len(struct post_parser *p, u32 *ext)
+{
+	struct post_data_first *df;
+	struct post_ack *ack;
+	u32 n;
+
+	if (p->type == POST_FRAME_ACK) {
+		ack = (void *)p->buf;
+		n = be32_to_cpu(ack->n);
+		if (ack->reserved || n > POST_ACK_MAX ||
+		    p->left != n * sizeof(__be64))
+			return -EPROTO;
+	} else {
+		df = (void *)(p->buf + sizeof(struct post_data_hdr));
+		n = be16_to_cpu(df->n_ante);
+		if (n > POST_MAX_ANTECEDENTS || df->reserved ||
+		    df->reserved2 || (df->flags & ~POST_FIRST_FLAGS) ||
+		    p->left < n * sizeof(__be64))
+			return -EPROTO;
+	}
+	*ext = n * sizeof(__be64);
 	return 0;
 }
 
@@ -656,8 +888,8 @@ static int post_rx_abort(struct post_transient *t)
 static int post_rx_gathered(struct post_transient *t)
 {
 	struct post_parser *p = &t->rx;
-	struct post_data_first *df;
-	u32 n;
+	u32 ext;
+	int err;
 
 	switch (p->stage) {
 	case POST_RX_HDR:
@@ -668,24 +900,28 @@ static int post_rx_gathered(struct post_transient *t)
 			return post_rx_hello(t);
 		if (p->type == POST_FRAME_ABORT)
 			return post_rx_abort(t);
-		if (!(p->flags & POST_DATA_FIRST))
+		if (p->type == POST_FRAME_DATA &&
+		    !(p->flags & POST_DATA_FIRST))
 			return post_rx_data(t);
-		df = (void *)(p->buf + sizeof(struct post_data_hdr));
-		n = be16_to_cpu(df->n_ante);
-		if (n > POST_MAX_ANTECEDENTS || df->reserved ||
-		    p->left < n * sizeof(__be64))
-			return -EPROTO;
-		if (!n)
-			return post_rx_data(t);
-		p->stage = POST_RX_ANTE;
-		p->need += n * sizeof(__be64);
-		return 0;
-	case POST_RX_ANTE:
-		p->left -= p->need - sizeof(struct post_data_hdr) -
-			   sizeof(struct post_data_first);
-		return post_rx_data(t);
+		err = post_rx_ext_len(p, &ext);
+		if (err)
+			return err;
+		if (ext) {
+			p->stage = POST_RX_EXT;
+			p->need += ext;
+			return 0;
+		}
+		break;
+	case POST_RX_EXT:
+		p->left -= p->need - (p->type == POST_FRAME_ACK ?
+				      sizeof(struct post_ack) :
+				      sizeof(struct post_data_hdr) +
+				      sizeof(struct post_data_first));
+		break;
+	default:
+		return -EPROTO;
 	}
-	return -EPROTO;
+	return p->type == POST_FRAME_ACK ? post_rx_ack(t) : post_rx_data(t);
 }
 
 static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
@@ -731,7 +967,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			}
 			fallthrough;
 		case POST_RX_FIXED:
-		case POST_RX_ANTE:
+		case POST_RX_EXT:
 			n = min_t(size_t, len - used, p->need - p->have);
 			err = skb_copy_bits(skb, offset + used,
 					    p->buf + p->have, n);
@@ -750,7 +986,7 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			used += n;
 			p->left -= n;
 			if (!p->left)
-				post_rx_payload_done(t);
+				err = post_rx_payload_done(t);
 			break;
 		case POST_RX_SKIP:
 			n = min_t(size_t, len - used, p->left);
@@ -820,6 +1056,7 @@ void post_rx_read(struct post_transient *t)
 
 	if (eof) {
 		sk->sk_data_ready(sk);
+		post_tx_schedule(sk);	/* no more acknowledgments */
 	} else if (!READ_ONCE(ps->rx_eof) && !READ_ONCE(tsk->sk_err)) {
 		/* the peer stopped in the middle of a frame or message */
 		p->err = -EPROTO;

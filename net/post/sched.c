@@ -1,0 +1,1192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST: Post Sockets message carriers.
+ *
+ * The send scheduler of message carriers: message properties from
+ * control messages and socket options, admission (back-pressure by
+ * niceness), the order in which queued messages go to the transport,
+ * antecedents, lifetimes, acknowledgments and per-message events.
+ *
+ * A message is, in turn, blocked (on its antecedents), queued (in the
+ * scheduling tree, ordered by niceness, deadline and send order; partly
+ * sent once it has a sequence number), sent (handed to the transport,
+ * waiting for the peer's acknowledgment) and done (acknowledged or
+ * expired, remembered in a bounded history so that later messages may
+ * still name it as an antecedent).
+ *
+ * Everything here runs under the carrier's socket lock, except the
+ * error queue (its own lock) and the acknowledgments the receive
+ * parser leaves under rx_lock.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/rbtree_augmented.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/sock.h>
+
+#include "protocol.h"
+
+/**
+ * struct post_class - bytes queued at one niceness
+ * @rb: entry in the carrier's tx_classes, by @nice
+ * @nice: the niceness
+ * @users: unsent messages of this niceness
+ * @bytes: their charge
+ * @sub_bytes: @bytes of this class and of every class below it in the
+ *	tree, so that the bytes queued at or below a niceness are summed
+ *	in O(log classes)
+ */
+struct post_class {
+	struct rb_node	rb;
+	u32		nice;
+	u32		users;
+	u64		bytes;
+	u64		sub_bytes;
+};
+
+static inline u64 post_class_sub(struct rb_node *rb)
+{
+	return rb ? rb_entry(rb, struct post_class, rb)->sub_bytes : 0;
+}
+
+static inline bool post_class_compute(struct post_class *c, bool exit)
+{
+	u64 sum = c->bytes + post_class_sub(c->rb.rb_left) +
+		  post_class_sub(c->rb.rb_right);
+
+	if (exit && c->sub_bytes == sum)
+		return true;
+	c->sub_bytes = sum;
+	return false;
+}
+
+RB_DECLARE_CALLBACKS(static, post_class_cb, struct post_class, rb, sub_bytes,
+		     post_class_compute);
+
+static struct post_class *post_class_get(struct sock *sk, u32 nice)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct rb_node **p = &ps->tx_classes.rb_node, *parent = NULL;
+	struct post_class *c;
+
+	while (*p) {
+		parent = *p;
+		c = rb_entry(parent, struct post_class, rb);
+		if (nice < c->nice) {
+			p = &parent->rb_left;
+		} else if (nice > c->nice) {
+			p = &parent->rb_right;
+		} else {
+			c->users++;
+			return c;
+		}
+	}
+	c = kzalloc(sizeof(*c), sk->sk_allocation);
+	if (!c)
+		return NULL;
+	c->nice = nice;
+	c->users = 1;
+	/* no bytes yet: the sums of the ancestors stay right */
+	rb_link_node(&c->rb, parent, p);
+	rb_insert_augmented(&c->rb, &ps->tx_classes, &post_class_cb);
+	return c;
+}
+
+static void post_class_put(struct post_sock *ps, struct post_class *c)
+{
+	if (--c->users)
+		return;
+	rb_erase_augmented(&c->rb, &ps->tx_classes, &post_class_cb);
+	kfree(c);
+}
+
+static void post_class_add(struct post_class *c, s64 delta)
+{
+	c->bytes += delta;
+	post_class_cb_propagate(&c->rb, NULL);
+}
+
+/* Bytes queued at niceness @nice or more urgent. */
+static u64 post_class_bytes_upto(struct post_sock *ps, u32 nice)
+{
+	struct rb_node *rb = ps->tx_classes.rb_node;
+	u64 sum = 0;
+
+	while (rb) {
+		struct post_class *c = rb_entry(rb, struct post_class, rb);
+
+		if (c->nice <= nice) {
+			sum += c->bytes + post_class_sub(rb->rb_left);
+			rb = rb->rb_right;
+		} else {
+			rb = rb->rb_left;
+		}
+	}
+	return sum;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+#define POST_EV_PER_SKB		64
+
+/* Events a carrier keeps unread before it stops admitting messages. */
+static u32 post_ev_limit(const struct sock *sk)
+{
+	return max_t(u32, READ_ONCE(sk->sk_rcvbuf) /
+		     sizeof(struct post_msg_event), 1024);
+}
+
+/*
+ * Report an event on the error queue.  Events are packed into skbs of
+ * up to POST_EV_PER_SKB; the carrier lock makes this the only producer.
+ * The allocation must not fail: an expired or acknowledged message is
+ * reported exactly once, and admission bounds how many are pending.
+ */
+static void post_ev_queue(struct sock *sk, u64 id, u32 type)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct sk_buff_head *q = &sk->sk_error_queue;
+	struct post_msg_event ev = { .msg_id = id, .type = type };
+	struct sk_buff *skb;
+	unsigned long flags;
+	bool first;
+
+	if (!(ps->ev_mask & BIT(type)))
+		return;
+
+	spin_lock_irqsave(&q->lock, flags);
+	skb = skb_peek_tail(q);
+	if (skb && skb_tailroom(skb) >= sizeof(ev)) {
+		skb_put_data(skb, &ev, sizeof(ev));
+		spin_unlock_irqrestore(&q->lock, flags);
+		atomic_inc(&ps->ev_pending);
+		return;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	skb = alloc_skb(POST_EV_PER_SKB * sizeof(ev),
+			sk->sk_allocation | __GFP_NOFAIL);
+	skb_put_data(skb, &ev, sizeof(ev));
+
+	spin_lock_irqsave(&q->lock, flags);
+	first = skb_queue_empty(q);
+	__skb_queue_tail(q, skb);
+	spin_unlock_irqrestore(&q->lock, flags);
+	atomic_inc(&ps->ev_pending);
+	if (first && !sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+}
+
+/**
+ * post_ev_recv - read events from the error queue
+ * @sk: the carrier
+ * @msg: where to copy them
+ * @len: room in @msg's data
+ *
+ * Copies as many whole events as fit (at least one, truncated with
+ * MSG_TRUNC if @len is smaller than an event) as data and as a
+ * SOL_POST/POST_EVENTS control message; the others stay queued.
+ *
+ * Return: bytes copied, or a negative errno (-EAGAIN if none).
+ */
+int post_ev_recv(struct sock *sk, struct msghdr *msg, size_t len)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct sk_buff_head *q = &sk->sk_error_queue;
+	const size_t esz = sizeof(struct post_msg_event);
+	size_t n, copy;
+	struct sk_buff *skb;
+	int err;
+
+	skb = skb_dequeue(q);
+	if (!skb)
+		return -EAGAIN;
+
+	n = clamp_t(size_t, len / esz, 1, skb->len / esz);
+	copy = min(len, n * esz);
+	err = skb_copy_datagram_msg(skb, 0, msg, copy);
+	if (err) {
+		skb_queue_head(q, skb);
+		return err;
+	}
+	if (copy < n * esz)
+		msg->msg_flags |= MSG_TRUNC;
+	put_cmsg(msg, SOL_POST, POST_EVENTS, n * esz, skb->data);
+	msg->msg_flags |= MSG_ERRQUEUE;
+
+	if (skb->len > n * esz) {
+		/* older than anything queued meanwhile: back to the head */
+		skb_pull(skb, n * esz);
+		skb_queue_head(q, skb);
+	} else {
+		consume_skb(skb);
+	}
+	atomic_sub(n, &ps->ev_pending);
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags)) {
+		/* admission may be possible again */
+		lock_sock(sk);
+		post_tx_update_can_send(sk);
+		sk->sk_write_space(sk);
+		release_sock(sk);
+	}
+	return copy;
+}
+
+/* ---- the id table and the history -------------------------------------- */
+
+static const struct rhashtable_params post_id_params = {
+	.key_len		= sizeof(u64),
+	.key_offset		= offsetof(struct post_msg, id),
+	.head_offset		= offsetof(struct post_msg, hnode),
+	.automatic_shrinking	= true,
+};
+
+static struct post_msg *post_id_lookup(struct post_sock *ps, u64 id)
+{
+	if (!test_bit(POST_F_IDS, &ps->flags))
+		return NULL;
+	return rhashtable_lookup_fast(&ps->ids, &id, post_id_params);
+}
+
+static void post_msg_free(struct post_msg *m)
+{
+	kfree(m->edges);
+	if (m->pl)
+		post_payload_free(m->pl);
+	kfree(m);
+}
+
+static void post_msg_free_cb(void *ptr, void *arg)
+{
+	post_msg_free(ptr);
+}
+
+/* @m is done: remember it for a while, forget the oldest. */
+static void post_msg_retire(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *old;
+
+	m->state = POST_MSG_DONE;
+	kfree(m->edges);
+	m->edges = NULL;
+	m->n_ante = 0;
+	list_add_tail(&m->list, &ps->tx_history);
+	if (++ps->nr_history <= POST_ID_HISTORY)
+		return;
+
+	old = list_first_entry(&ps->tx_history, struct post_msg, list);
+	list_del(&old->list);
+	ps->nr_history--;
+	rhashtable_remove_fast(&ps->ids, &old->hnode, post_id_params);
+	post_msg_free(old);
+}
+
+/* ---- queues ------------------------------------------------------------ */
+
+static bool post_sched_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct post_msg *x = rb_entry(a, struct post_msg, rb);
+	const struct post_msg *y = rb_entry(b, struct post_msg, rb);
+
+	if (x->nice != y->nice)
+		return x->nice < y->nice;
+	if (x->deadline != y->deadline)
+		return x->deadline < y->deadline;
+	return x->order < y->order;
+}
+
+static bool post_dl_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct post_msg *x = rb_entry(a, struct post_msg, dl_rb);
+	const struct post_msg *y = rb_entry(b, struct post_msg, dl_rb);
+
+	return x->deadline < y->deadline ||
+	       (x->deadline == y->deadline && x->order < y->order);
+}
+
+static void post_sched_queue(struct post_sock *ps, struct post_msg *m)
+{
+	m->state = POST_MSG_QUEUED;
+	rb_add_cached(&m->rb, &ps->tx_sched, post_sched_less);
+}
+
+/* Is a message of niceness @nice admitted now?  See post.rst. */
+bool post_tx_admit(struct sock *sk, u32 nice)
+{
+	struct post_sock *ps = post_sk(sk);
+	u32 sndbuf = READ_ONCE(sk->sk_sndbuf);
+
+	if (ps->tx_charged >= 2ULL * sndbuf)
+		return false;
+	if (ps->ev_mask && atomic_read(&ps->ev_pending) >= post_ev_limit(sk))
+		return false;
+	return post_class_bytes_upto(ps, nice) < sndbuf;
+}
+
+/* Refresh what poll() reports: room for the default niceness. */
+void post_tx_update_can_send(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	WRITE_ONCE(ps->can_send, post_tx_admit(sk, ps->dflt.nice));
+}
+
+/*
+ * Take @m out of the unsent queues and give back what it was charged.
+ * Messages still waiting for it lose their link to it; the callers deal
+ * with them first where that matters.
+ */
+static void post_msg_unqueue(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_edge *e, *tmp;
+	u32 i;
+
+	if (m->state == POST_MSG_BLOCKED)
+		list_del_init(&m->list);
+	else if (!RB_EMPTY_NODE(&m->rb))
+		rb_erase_cached(&m->rb, &ps->tx_sched);
+	RB_CLEAR_NODE(&m->rb);
+	if (!RB_EMPTY_NODE(&m->dl_rb)) {
+		rb_erase_cached(&m->dl_rb, &ps->tx_deadlines);
+		RB_CLEAR_NODE(&m->dl_rb);
+	}
+	if (!list_empty(&m->started)) {
+		list_del_init(&m->started);
+		ps->nr_started--;
+	}
+	for (i = 0; i < m->n_ante; i++)
+		list_del_init(&m->edges[i].node);
+	list_for_each_entry_safe(e, tmp, &m->waiters, node)
+		list_del_init(&e->node);
+
+	if (m->cls) {
+		post_class_add(m->cls, -(s64)m->charge);
+		post_class_put(ps, m->cls);
+		m->cls = NULL;
+		ps->tx_charged -= m->charge;
+		sk_wmem_queued_add(sk, -(int)m->truesize);
+	}
+	if (m->pl) {
+		post_payload_free(m->pl);
+		m->pl = NULL;
+	}
+	post_tx_update_can_send(sk);
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
+/* A message with a sequence number stops waiting for an ack. */
+static void post_msg_drop_seq(struct post_sock *ps, struct post_msg *m)
+{
+	list_del_init(&m->list);
+	xa_erase(&ps->tx_seqs, m->seq);
+}
+
+/**
+ * post_sched_start - a message's first chunk is about to be built
+ * @sk: the carrier
+ * @m: the message
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int post_sched_start(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	int err;
+
+	err = xa_err(xa_store(&ps->tx_seqs, ps->next_seq, m, sk->sk_allocation));
+	if (err)
+		return err;
+	m->seq = ps->next_seq++;
+	list_add_tail(&m->list, &ps->tx_inflight);
+	list_add_tail(&m->started, &ps->tx_started);
+	ps->nr_started++;
+	return 0;
+}
+
+/* The peer acknowledged @m (or never will: it finished). */
+static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
+{
+	post_msg_drop_seq(post_sk(sk), m);
+	if (ev)
+		post_ev_queue(sk, m->id, POST_EV_ACKED);
+	post_msg_retire(sk, m);
+}
+
+/* The last chunk of @m went to the transport. */
+static void post_msg_sent(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_edge *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &m->waiters, node) {
+		struct post_msg *d = e->msg;
+
+		list_del_init(&e->node);
+		e->seq = m->seq;
+		if (!--d->n_wait) {
+			list_del_init(&d->list);
+			post_sched_queue(ps, d);
+		}
+	}
+	post_msg_unqueue(sk, m);
+	m->state = POST_MSG_SENT;
+	post_ev_queue(sk, m->id, POST_EV_SENT);
+	if (READ_ONCE(ps->rx_eof))
+		post_msg_acked(sk, m, false);
+}
+
+/*
+ * @m expired: drop it and, transitively, whatever waits for it.  A
+ * message whose frame is being transmitted is dealt with when the frame
+ * is done.  Partly sent ones are aborted on the wire.
+ */
+static void post_msg_expire(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	struct post_edge *e, *tmp;
+	LIST_HEAD(todo);
+
+	m->flags |= POST_MSGF_EXPIRED;
+	list_add_tail(&m->work, &todo);
+	while ((m = list_first_entry_or_null(&todo, struct post_msg, work))) {
+		list_del_init(&m->work);
+		if (t && t->tx_msg == m) {
+			m->flags &= ~POST_MSGF_EXPIRED;
+			m->flags |= POST_MSGF_EXPIRE;
+			if (!RB_EMPTY_NODE(&m->dl_rb)) {
+				rb_erase_cached(&m->dl_rb, &ps->tx_deadlines);
+				RB_CLEAR_NODE(&m->dl_rb);
+			}
+			continue;
+		}
+		list_for_each_entry_safe(e, tmp, &m->waiters, node) {
+			struct post_msg *d = e->msg;
+
+			list_del_init(&e->node);
+			if (d->flags & POST_MSGF_EXPIRED)
+				continue;
+			d->flags |= POST_MSGF_EXPIRED;
+			list_add_tail(&d->work, &todo);
+		}
+		post_msg_unqueue(sk, m);
+		if (m->seq) {
+			post_msg_drop_seq(ps, m);
+			m->state = POST_MSG_ABORTING;
+			list_add_tail(&m->list, &ps->tx_aborts);
+		} else {
+			post_msg_retire(sk, m);
+		}
+		post_ev_queue(sk, m->id, POST_EV_EXPIRED);
+	}
+}
+
+/**
+ * post_sched_chunk_done - the transport took a whole frame of @m
+ * @sk: the carrier
+ * @m: the message
+ * @payload: its payload bytes in the frame
+ */
+void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload)
+{
+	m->sent += payload;
+	if (m->sent == m->len) {
+		m->flags &= ~POST_MSGF_EXPIRE;
+		post_msg_sent(sk, m);
+	} else if (m->flags & POST_MSGF_EXPIRE) {
+		m->flags &= ~POST_MSGF_EXPIRE;
+		post_msg_expire(sk, m);
+	}
+}
+
+static void post_tx_arm(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct rb_node *rb = rb_first_cached(&ps->tx_deadlines);
+	struct post_msg *m;
+
+	if (!rb)
+		return;
+	m = rb_entry(rb, struct post_msg, dl_rb);
+	sk_reset_timer(sk, &ps->tx_timer, (unsigned long)m->deadline);
+}
+
+/**
+ * post_sched_expire - drop every message whose lifetime ended
+ * @sk: the carrier
+ */
+void post_sched_expire(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	u64 now = get_jiffies_64();
+	struct rb_node *rb;
+
+	while ((rb = rb_first_cached(&ps->tx_deadlines))) {
+		struct post_msg *m = rb_entry(rb, struct post_msg, dl_rb);
+
+		if (m->deadline > now)
+			break;
+		post_msg_expire(sk, m);
+	}
+	post_tx_arm(sk);
+}
+
+static void post_tx_timer(struct timer_list *timer)
+{
+	struct post_sock *ps = from_timer(ps, timer, tx_timer);
+
+	post_tx_schedule(&ps->sk);
+	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
+}
+
+/* Can a message with no sequence number start without overrunning the
+ * peer's window?  The peer resolves numbers in order except for those
+ * still partly sent, so the oldest of those bounds the window.
+ */
+static bool post_seq_room(struct post_sock *ps)
+{
+	struct post_msg *first;
+
+	first = list_first_entry_or_null(&ps->tx_started, struct post_msg,
+					 started);
+	return !first || ps->next_seq - first->seq < POST_SEQ_WINDOW;
+}
+
+/**
+ * post_sched_pick - the message the next chunk comes from
+ * @sk: the carrier
+ *
+ * The most urgent queued message: lowest niceness, then earliest
+ * deadline, then send order.  It may preempt a partly sent one at this
+ * chunk boundary, unless the peer's reassembly limit or the sequence
+ * window says no more may start; then the most urgent partly sent one
+ * goes on.
+ *
+ * Return: the message, or NULL if nothing may be sent.
+ */
+struct post_msg *post_sched_pick(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct rb_node *rb = rb_first_cached(&ps->tx_sched);
+	struct post_msg *m, *s, *best = NULL;
+
+	if (!rb)
+		return NULL;
+	m = rb_entry(rb, struct post_msg, rb);
+	if (m->seq || (ps->nr_started < POST_MAX_PARTIAL && post_seq_room(ps)))
+		return m;
+
+	list_for_each_entry(s, &ps->tx_started, started)
+		if (!best || post_sched_less(&s->rb, &best->rb))
+			best = s;
+	return best;
+}
+
+/**
+ * post_sched_drop - drop a queued message that cannot be sent
+ * @sk: the carrier
+ * @m: the message, not started
+ *
+ * Used for messages larger than the peer turned out to accept; they and
+ * their dependents are reported as expired.
+ */
+void post_sched_drop(struct sock *sk, struct post_msg *m)
+{
+	post_msg_expire(sk, m);
+}
+
+/**
+ * post_sched_next_abort - the next expired partly sent message to abort
+ * @sk: the carrier
+ *
+ * Return: its sequence number, or 0 if there is none.  It is done then.
+ */
+u64 post_sched_next_abort(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+	u64 seq;
+
+	m = list_first_entry_or_null(&ps->tx_aborts, struct post_msg, list);
+	if (!m)
+		return 0;
+	seq = m->seq;
+	list_del_init(&m->list);
+	post_msg_retire(sk, m);
+	return seq;
+}
+
+/* Anything left to hand to the transport? */
+bool post_sched_idle(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	return RB_EMPTY_ROOT(&ps->tx_sched.rb_root) &&
+	       list_empty(&ps->tx_blocked) && list_empty(&ps->tx_aborts);
+}
+
+/* Does the current chunk of @m want to go out on its own? */
+bool post_msg_immediate(const struct post_msg *m)
+{
+	return m->flags & POST_MSGF_IMMEDIATE;
+}
+
+/**
+ * post_sched_apply_acks - act on what the peer acknowledged
+ * @sk: the carrier
+ *
+ * The parser leaves the peer's ACK frames under rx_lock; here the
+ * messages they name become done and report POST_EV_ACKED.  Once the
+ * peer finished sending it acknowledges nothing more, and messages
+ * waiting for that are done without the event.
+ *
+ * Return: 0, or -EPROTO if the peer acknowledged what was not sent.
+ */
+int post_sched_apply_acks(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	u64 seqs[POST_ACK_MAX], low;
+	struct post_msg *m;
+	u32 i, n;
+
+	spin_lock_bh(&ps->rx_lock);
+	if (!ps->ack_in_dirty) {
+		spin_unlock_bh(&ps->rx_lock);
+		goto eof;
+	}
+	low = ps->ack_in_low;
+	n = ps->n_ack_in;
+	memcpy(seqs, ps->ack_in_seqs, n * sizeof(u64));
+	ps->n_ack_in = 0;
+	ps->ack_in_dirty = false;
+	spin_unlock_bh(&ps->rx_lock);
+
+	if (low > ps->next_seq)
+		return -EPROTO;
+	while ((m = list_first_entry_or_null(&ps->tx_inflight, struct post_msg,
+					     list)) && m->seq < low) {
+		if (m->state != POST_MSG_SENT)
+			return -EPROTO;
+		post_msg_acked(sk, m, true);
+	}
+	for (i = 0; i < n; i++) {
+		if (!seqs[i] || seqs[i] >= ps->next_seq)
+			return -EPROTO;
+		m = xa_load(&ps->tx_seqs, seqs[i]);
+		if (!m)
+			continue;	/* acknowledged already */
+		if (m->state != POST_MSG_SENT)
+			return -EPROTO;
+		post_msg_acked(sk, m, true);
+	}
+eof:
+	/* the peer finished: it acknowledges nothing more */
+	if (READ_ONCE(ps->rx_eof)) {
+		struct post_msg *tmp;
+
+		list_for_each_entry_safe(m, tmp, &ps->tx_inflight, list)
+			if (m->state == POST_MSG_SENT)
+				post_msg_acked(sk, m, false);
+	}
+	return 0;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static int post_prop_u32(const struct cmsghdr *cmsg, u32 *val)
+{
+	if (cmsg->cmsg_len != CMSG_LEN(sizeof(u32)))
+		return -EINVAL;
+	memcpy(val, CMSG_DATA(cmsg), sizeof(u32));
+	return 0;
+}
+
+static int post_prop_flag(const struct cmsghdr *cmsg, u32 *flags, u32 bit)
+{
+	int val = 1;
+
+	if (cmsg->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&val, CMSG_DATA(cmsg), sizeof(int));
+	else if (cmsg->cmsg_len != CMSG_LEN(0))
+		return -EINVAL;
+	if (val != 0 && val != 1)
+		return -EINVAL;
+	if (val)
+		*flags |= bit;
+	else
+		*flags &= ~bit;
+	return 0;
+}
+
+/**
+ * post_props_parse - the properties of a message from its control messages
+ * @sk: the carrier, locked
+ * @msg: the application's message
+ * @pp: filled with the carrier's defaults overridden by @msg
+ *
+ * Only SOL_POST control messages apply to messages; each type at most
+ * once, with exactly the size post.h gives.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int post_props_parse(struct sock *sk, struct msghdr *msg,
+		     struct post_props *pp)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct cmsghdr *cmsg;
+	unsigned long seen = 0;
+	u32 dlen;
+	int err;
+
+	pp->nice = ps->dflt.nice;
+	pp->lifetime = ps->dflt.lifetime;
+	pp->flags = ps->dflt.flags;
+	pp->id = 0;
+	pp->n_ante = 0;
+	if (!msg->msg_controllen)
+		return 0;
+
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg) || cmsg->cmsg_level != SOL_POST)
+			return -EINVAL;
+		if (cmsg->cmsg_type < POST_NICENESS ||
+		    cmsg->cmsg_type > POST_IMMEDIATE ||
+		    __test_and_set_bit(cmsg->cmsg_type, &seen))
+			return -EINVAL;
+		dlen = cmsg->cmsg_len - CMSG_LEN(0);
+
+		switch (cmsg->cmsg_type) {
+		case POST_NICENESS:
+			err = post_prop_u32(cmsg, &pp->nice);
+			break;
+		case POST_LIFETIME:
+			err = post_prop_u32(cmsg, &pp->lifetime);
+			break;
+		case POST_MSG_ID:
+			err = -EINVAL;
+			if (dlen != sizeof(u64))
+				break;
+			memcpy(&pp->id, CMSG_DATA(cmsg), sizeof(u64));
+			if (pp->id && !(pp->id & POST_MSG_ID_KERNEL))
+				err = 0;
+			break;
+		case POST_ANTECEDENTS:
+			err = -EINVAL;
+			if (!dlen || dlen % sizeof(u64) ||
+			    dlen / sizeof(u64) > POST_MAX_ANTECEDENTS)
+				break;
+			pp->n_ante = dlen / sizeof(u64);
+			memcpy(pp->ante, CMSG_DATA(cmsg), dlen);
+			err = 0;
+			break;
+		case POST_IDEMPOTENT:
+			err = post_prop_flag(cmsg, &pp->flags,
+					     POST_MSGF_IDEMPOTENT);
+			break;
+		default:	/* POST_IMMEDIATE */
+			err = post_prop_flag(cmsg, &pp->flags,
+					     POST_MSGF_IMMEDIATE);
+			break;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int post_ids_init(struct post_sock *ps)
+{
+	int err;
+
+	if (test_bit(POST_F_IDS, &ps->flags))
+		return 0;
+	err = rhashtable_init(&ps->ids, &post_id_params);
+	if (err)
+		return err;
+	set_bit(POST_F_IDS, &ps->flags);
+	return 0;
+}
+
+/*
+ * Resolve the antecedents of a new message: those not yet sent are
+ * waited for, those done are satisfied (or, if they expired, expire the
+ * new message too).  Kernel ids below the counter that fell out of the
+ * history were sent and are done.
+ */
+static int post_ante_resolve(struct post_sock *ps,
+			     const struct post_props *pp,
+			     struct post_msg **ante, u32 *n, bool *expired)
+{
+	u32 i, j;
+
+	*n = 0;
+	*expired = false;
+	for (i = 0; i < pp->n_ante; i++) {
+		u64 aid = pp->ante[i];
+		struct post_msg *a;
+
+		if (!aid || aid == pp->id)
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (pp->ante[j] == aid)
+				return -EINVAL;
+		a = post_id_lookup(ps, aid);
+		if (!a) {
+			if ((aid & POST_MSG_ID_KERNEL) &&
+			    (aid & ~POST_MSG_ID_KERNEL) < ps->next_kid)
+				continue;
+			return -EINVAL;
+		}
+		if (a->state == POST_MSG_ABORTING ||
+		    (a->state == POST_MSG_DONE &&
+		     (a->flags & POST_MSGF_EXPIRED))) {
+			*expired = true;
+			continue;
+		}
+		if (a->state != POST_MSG_DONE)
+			ante[(*n)++] = a;
+	}
+	return 0;
+}
+
+/* Link @m to its antecedents; return how many it waits for. */
+static u32 post_ante_link(struct post_msg *m, struct post_msg **ante, u32 n)
+{
+	u32 i, wait = 0;
+
+	for (i = 0; i < n; i++) {
+		struct post_edge *e = &m->edges[i];
+
+		e->msg = m;
+		INIT_LIST_HEAD(&e->node);
+		if (ante[i]->state == POST_MSG_SENT) {
+			e->seq = ante[i]->seq;
+		} else {
+			list_add_tail(&e->node, &ante[i]->waiters);
+			wait++;
+		}
+	}
+	m->n_ante = n;
+	return wait;
+}
+
+/**
+ * post_sched_enqueue - queue a message for transmission
+ * @sk: the carrier, locked and admitted for @pp->nice
+ * @msg: the application's message
+ * @len: its length
+ * @pp: its properties
+ *
+ * Return: 0, or -EEXIST (id in flight), -EINVAL (unknown antecedent),
+ * -ENOMEM or -EFAULT; nothing is queued then.
+ */
+int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
+		       const struct post_props *pp)
+{
+	struct post_msg *ante[POST_MAX_ANTECEDENTS];
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m, *old = NULL;
+	bool expired;
+	u32 n;
+	int err;
+
+	err = post_ids_init(ps);
+	if (err)
+		return err;
+	if (pp->id) {
+		old = post_id_lookup(ps, pp->id);
+		if (old && old->state != POST_MSG_DONE)
+			return -EEXIST;
+	}
+	err = post_ante_resolve(ps, pp, ante, &n, &expired);
+	if (err)
+		return err;
+
+	m = kzalloc(sizeof(*m), sk->sk_allocation);
+	if (!m)
+		return -ENOMEM;
+	RB_CLEAR_NODE(&m->rb);
+	RB_CLEAR_NODE(&m->dl_rb);
+	INIT_LIST_HEAD(&m->list);
+	INIT_LIST_HEAD(&m->started);
+	INIT_LIST_HEAD(&m->work);
+	INIT_LIST_HEAD(&m->waiters);
+	m->id = pp->id ?: POST_MSG_ID_KERNEL | ps->next_kid;
+	m->len = len;
+	m->nice = pp->nice;
+	m->flags = pp->flags;
+	m->deadline = pp->lifetime ? get_jiffies_64() +
+				     msecs_to_jiffies(pp->lifetime) : U64_MAX;
+
+	err = -ENOMEM;
+	if (n && !expired) {
+		m->edges = kcalloc(n, sizeof(*m->edges), sk->sk_allocation);
+		if (!m->edges)
+			goto err_free;
+	}
+	if (!expired) {
+		m->cls = post_class_get(sk, pp->nice);
+		if (!m->cls)
+			goto err_free;
+		m->pl = post_payload_alloc(sk, msg, len);
+		if (IS_ERR(m->pl)) {
+			err = PTR_ERR(m->pl);
+			m->pl = NULL;
+			goto err_class;
+		}
+	}
+	if (old)
+		err = rhashtable_replace_fast(&ps->ids, &old->hnode, &m->hnode,
+					      post_id_params);
+	else
+		err = rhashtable_insert_fast(&ps->ids, &m->hnode,
+					     post_id_params);
+	if (err)
+		goto err_class;
+
+	/* nothing fails from here on */
+	if (old) {
+		list_del(&old->list);
+		ps->nr_history--;
+		post_msg_free(old);
+	}
+	if (!pp->id)
+		ps->next_kid++;
+	m->order = ps->next_order++;
+
+	if (expired) {
+		m->flags |= POST_MSGF_EXPIRED;
+		post_msg_retire(sk, m);
+		post_ev_queue(sk, m->id, POST_EV_EXPIRED);
+		return 0;
+	}
+
+	m->truesize = sizeof(*m) + n * sizeof(*m->edges) + len +
+		      struct_size(m->pl, segs, m->pl->nr_segs);
+	m->charge = min_t(u32, m->truesize, READ_ONCE(sk->sk_sndbuf));
+	sk_wmem_queued_add(sk, m->truesize);
+	ps->tx_charged += m->charge;
+	post_class_add(m->cls, m->charge);
+
+	m->n_wait = post_ante_link(m, ante, n);
+	if (m->n_wait) {
+		m->state = POST_MSG_BLOCKED;
+		list_add_tail(&m->list, &ps->tx_blocked);
+	} else {
+		post_sched_queue(ps, m);
+	}
+	if (pp->lifetime) {
+		if (rb_add_cached(&m->dl_rb, &ps->tx_deadlines, post_dl_less))
+			post_tx_arm(sk);
+	}
+	post_tx_update_can_send(sk);
+	return 0;
+
+err_class:
+	if (m->cls)
+		post_class_put(ps, m->cls);
+	m->cls = NULL;
+err_free:
+	post_msg_free(m);
+	return err;
+}
+
+/**
+ * post_sched_purge - drop every unsent message
+ * @sk: the carrier, whose transport is gone
+ *
+ * No events: the carrier's error tells the application.
+ */
+void post_sched_purge(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+	struct rb_node *rb;
+
+	sk_stop_timer(sk, &ps->tx_timer);
+	while ((rb = rb_first_cached(&ps->tx_sched))) {
+		m = rb_entry(rb, struct post_msg, rb);
+		post_msg_unqueue(sk, m);
+		if (m->seq)
+			post_msg_drop_seq(ps, m);
+		post_msg_retire(sk, m);
+	}
+	while ((m = list_first_entry_or_null(&ps->tx_blocked, struct post_msg,
+					     list))) {
+		post_msg_unqueue(sk, m);
+		post_msg_retire(sk, m);
+	}
+	while ((m = list_first_entry_or_null(&ps->tx_aborts, struct post_msg,
+					     list))) {
+		list_del_init(&m->list);
+		post_msg_retire(sk, m);
+	}
+	while ((m = list_first_entry_or_null(&ps->tx_inflight, struct post_msg,
+					     list))) {
+		post_msg_drop_seq(ps, m);
+		post_msg_retire(sk, m);
+	}
+}
+
+/**
+ * post_sched_init - set up a carrier's scheduler
+ * @sk: the carrier
+ */
+void post_sched_init(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	timer_setup(&ps->tx_timer, post_tx_timer, 0);
+	ps->tx_sched = RB_ROOT_CACHED;
+	ps->tx_deadlines = RB_ROOT_CACHED;
+	ps->tx_classes = RB_ROOT;
+	INIT_LIST_HEAD(&ps->tx_blocked);
+	INIT_LIST_HEAD(&ps->tx_started);
+	INIT_LIST_HEAD(&ps->tx_inflight);
+	INIT_LIST_HEAD(&ps->tx_aborts);
+	INIT_LIST_HEAD(&ps->tx_history);
+	xa_init(&ps->tx_seqs);
+	ps->next_kid = 1;
+	ps->next_seq = 1;
+	ps->can_send = true;
+}
+
+/**
+ * post_sched_destroy - free what the scheduler holds
+ * @sk: the carrier, being destroyed
+ */
+void post_sched_destroy(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	post_sched_purge(sk);
+	if (test_and_clear_bit(POST_F_IDS, &ps->flags))
+		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);
+	xa_destroy(&ps->tx_seqs);
+}
+
+/* ---- socket options ---------------------------------------------------- */
+
+/**
+ * post_sched_setsockopt - SOL_POST options of a message carrier
+ * @sk: the carrier
+ * @optname: the option
+ * @optval: its value
+ * @optlen: its length
+ *
+ * Return: 0 or a negative errno.
+ */
+int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			  unsigned int optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	u32 val;
+
+	switch (optname) {
+	case POST_NICENESS:
+	case POST_LIFETIME:
+	case POST_IDEMPOTENT:
+	case POST_IMMEDIATE:
+	case POST_EVENTS:
+		break;
+	case POST_MSG_ID:
+	case POST_ANTECEDENTS:
+		return -EINVAL;		/* per message only */
+	default:
+		return -ENOPROTOOPT;
+	}
+	if (optlen < sizeof(val))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	if (optname == POST_EVENTS && (val & ~POST_EV_MASK_ALL))
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case POST_NICENESS:
+		ps->dflt.nice = val;
+		break;
+	case POST_LIFETIME:
+		ps->dflt.lifetime = val;
+		break;
+	case POST_IDEMPOTENT:
+		if (val)
+			ps->dflt.flags |= POST_MSGF_IDEMPOTENT;
+		else
+			ps->dflt.flags &= ~POST_MSGF_IDEMPOTENT;
+		break;
+	case POST_IMMEDIATE:
+		if (val)
+			ps->dflt.flags |= POST_MSGF_IMMEDIATE;
+		else
+			ps->dflt.flags &= ~POST_MSGF_IMMEDIATE;
+		break;
+	case POST_EVENTS:
+		ps->ev_mask = val;
+		break;
+	}
+	post_tx_update_can_send(sk);
+	sk->sk_write_space(sk);
+	release_sock(sk);
+	return 0;
+}
+
+/**
+ * post_sched_getsockopt - read SOL_POST options of a message carrier
+ * @sk: the carrier
+ * @optname: the option
+ * @optval: user buffer
+ * @optlen: its length, updated
+ *
+ * Return: 0 or a negative errno.
+ */
+int post_sched_getsockopt(struct sock *sk, int optname, char __user *optval,
+			  int __user *optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	int len;
+	u32 val;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case POST_NICENESS:
+		val = ps->dflt.nice;
+		break;
+	case POST_LIFETIME:
+		val = ps->dflt.lifetime;
+		break;
+	case POST_IDEMPOTENT:
+		val = !!(ps->dflt.flags & POST_MSGF_IDEMPOTENT);
+		break;
+	case POST_IMMEDIATE:
+		val = !!(ps->dflt.flags & POST_MSGF_IMMEDIATE);
+		break;
+	case POST_EVENTS:
+		val = ps->ev_mask;
+		break;
+	case POST_MSG_ID:
+	case POST_ANTECEDENTS:
+		release_sock(sk);
+		return -EINVAL;
+	default:
+		release_sock(sk);
+		return -ENOPROTOOPT;
+	}
+	release_sock(sk);
+
+	len = min_t(unsigned int, len, sizeof(val));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
