@@ -260,6 +260,160 @@ static int scen_rr(void)
 	return 0;
 }
 
+/* ---- head-of-line blocking: urgent messages behind bulk ---- */
+
+#define HOL_SECS	6.0
+#define HOL_WARMUP	1.0
+#define HOL_BULK	65536
+
+struct hol {
+	struct flow f;
+	int c, s;
+	volatile int stop;
+	volatile int urgent_waiting;	/* TCP: the bulk writer lets it in */
+	pthread_mutex_t wlock;	/* TCP: whole messages, one writer at a time */
+	double t0;
+	double lat[1024];
+	int n_lat;
+};
+
+static int hol_send(struct hol *h, char *b, size_t n, unsigned int nice)
+{
+	char cb[CMSG_SPACE(sizeof(uint32_t))] = {};
+	struct iovec v = { b + 4, n };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	int err;
+
+	if (h->f.family != AF_POST) {
+		if (!nice)
+			h->urgent_waiting = 1;
+		else
+			while (h->urgent_waiting)
+				sched_yield();
+		pthread_mutex_lock(&h->wlock);
+		err = put_msg(&h->f, h->c, b, n);
+		if (!nice)
+			h->urgent_waiting = 0;
+		pthread_mutex_unlock(&h->wlock);
+		return err;
+	}
+	if (nice) {
+		m.msg_control = cb;
+		m.msg_controllen = sizeof(cb);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_POST;
+		c->cmsg_type = POST_NICENESS;
+		c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+		memcpy(CMSG_DATA(c), &nice, sizeof(nice));
+	}
+	return sendmsg(h->c, &m, 0) == (ssize_t)n ? 0 : -1;
+}
+
+static void *hol_bulk(void *arg)
+{
+	struct hol *h = arg;
+	static char b[HOL_BULK + 4];
+
+	memset(b, 'B', sizeof(b));
+	while (!h->stop)
+		if (hol_send(h, b, HOL_BULK, 7))
+			break;
+	return NULL;
+}
+
+static void *hol_sink(void *arg)
+{
+	struct hol *h = arg;
+	static char b[HOL_BULK + 8];
+	ssize_t n;
+
+	while ((n = get_msg(&h->f, h->s, b, sizeof(b))) >= 0) {
+		double sent, now = now_s();
+
+		if (n != 64 || b[0] != 'U')
+			continue;
+		memcpy(&sent, b + 8, sizeof(sent));
+		if (sent - h->t0 >= HOL_WARMUP &&
+		    h->n_lat < (int)(sizeof(h->lat) / sizeof(h->lat[0])))
+			h->lat[h->n_lat++] = (now - sent) * 1e3;
+	}
+	return NULL;
+}
+
+/* p50/p99 latency (ms) of 64-byte urgent messages sent every 10 ms. */
+static int hol_run(int family, double *p50, double *p99)
+{
+	struct hol *h = calloc(1, sizeof(*h));
+	pthread_t tb, ts;
+	char u[64 + 4];
+
+	if (!h)
+		return -1;
+	h->f.family = family;
+	pthread_mutex_init(&h->wlock, NULL);
+	if (pair(&h->f, &h->c, &h->s))
+		return -1;
+	h->t0 = now_s();
+	pthread_create(&ts, NULL, hol_sink, h);
+	pthread_create(&tb, NULL, hol_bulk, h);
+	while (now_s() - h->t0 < HOL_SECS) {
+		double t = now_s();
+
+		memset(u, 0, sizeof(u));
+		u[4] = 'U';
+		memcpy(u + 4 + 8, &t, sizeof(t));
+		if (hol_send(h, u, 64, 0))
+			break;
+		usleep(10000);
+	}
+	/* let everything queued arrive: late messages count too */
+	h->stop = 1;
+	pthread_join(tb, NULL);
+	shutdown(h->c, SHUT_WR);
+	pthread_join(ts, NULL);
+	close(h->c);
+	close(h->s);
+	if (h->n_lat < 10) {
+		fprintf(stderr, "hol: %d samples\n", h->n_lat);
+		free(h);
+		return -1;
+	}
+	qsort(h->lat, h->n_lat, sizeof(double), cmp_d);
+	*p50 = h->lat[h->n_lat / 2];
+	*p99 = h->lat[h->n_lat * 99 / 100];
+	free(h);
+	return 0;
+}
+
+static int scen_hol(void)
+{
+	double rtt50, rtt99, t50, t99, p50, p99;
+	int err;
+
+	if (sh("tc -n %s qdisc add dev va root netem rate 20mbit delay 10ms && "
+	       "tc -n %s qdisc add dev vb root netem rate 20mbit delay 10ms",
+	       ns.a, ns.b))
+		return -1;
+	err = latency(AF_INET, 64, 50, &rtt50, &rtt99);
+	if (!err && hol_run(AF_INET, &t50, &t99))
+		err = 2;
+	if (!err && hol_run(AF_POST, &p50, &p99))
+		err = 3;
+	sh("tc -n %s qdisc del dev va root; tc -n %s qdisc del dev vb root",
+	   ns.a, ns.b);
+	if (err) {
+		printf("hol: run %d failed\n", err);
+		return -1;
+	}
+	rtt50 /= 1e3;
+	printf("hol path: 20 Mbit/s, 10 ms each way; base RTT %.1f ms\n", rtt50);
+	printf("hol 64B urgent p50: tcp %.1f ms, post %.1f ms\n", t50, p50);
+	verdict("hol p99 vs tcp", t99, p99, p99 / t99, 0.1, 0, "ms");
+	verdict("hol p99 vs rtt", rtt50, p99, p99 / rtt50, 3.0, 0, "ms");
+	return 0;
+}
+
 static const struct scenario {
 	const char *name;
 	const char *what;
@@ -267,6 +421,7 @@ static const struct scenario {
 } scenarios[] = {
 	{ "tput", "goodput of 1 KiB and 64 KiB messages, one connection", scen_tput },
 	{ "rr", "request/response latency of 64-byte messages", scen_rr },
+	{ "hol", "urgent 64 B messages every 10 ms behind niceness-7 bulk", scen_hol },
 };
 
 int main(int argc, char **argv)
