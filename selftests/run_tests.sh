@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 modprobe -q veth; modprobe -q sch_netem
 pass=0 fail=0 skip=0
 echo "TAP version 13"
-for t in ./carrier_test ./module_test.sh; do
+for t in ./carrier_test ./sched_test ./module_test.sh; do
 	out=$(mktemp)
 	timeout 900 "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}

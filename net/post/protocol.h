@@ -118,8 +118,15 @@ struct post_ack {
 #define POST_MAX_PARTIAL	64
 /* How long a closed carrier keeps flushing queued messages. */
 #define POST_ORPHAN_TIMEOUT	(60 * HZ)
-/* Not-yet-sent bytes a message transient keeps queued in TCP. */
+/*
+ * Not-yet-sent bytes a message transient keeps queued in TCP: about
+ * POST_XPRT_NOTSENT_USEC of transmission at the transport's pacing rate,
+ * within these bounds.
+ */
 #define POST_XPRT_NOTSENT_LOWAT	(64 * 1024)
+#define POST_XPRT_NOTSENT_MIN	POST_CHUNK_SIZE
+#define POST_XPRT_NOTSENT_MAX	(256 * 1024)
+#define POST_XPRT_NOTSENT_USEC	4000
 
 /**
  * struct post_payload - the bytes of a message not yet sent
@@ -551,6 +558,7 @@ void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t);
 int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val);
 int post_tcpopt_index(int optname);
 void post_xprt_rx_kick(struct post_transient *t);
+void post_xprt_tune_lowat(struct post_transient *t);
 
 /* wire.c */
 void post_parser_init(struct post_parser *p);

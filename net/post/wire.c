@@ -386,6 +386,7 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 
 	if (t->fin_sent)
 		return 0;
+	post_xprt_tune_lowat(t);
 	for (;;) {
 		if (t->tx_off == t->tx_len) {
 			post_tx_frame_done(sk, t);

@@ -396,6 +396,33 @@ int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val)
 					KERNEL_SOCKPTR(&val), sizeof(val));
 }
 
+/**
+ * post_xprt_tune_lowat - keep a message transient's unsent queue short
+ * @t: the transient, its carrier locked
+ *
+ * What TCP holds unsent is already decided: an urgent message waits
+ * behind it.  Hold about POST_XPRT_NOTSENT_USEC worth at the rate TCP
+ * paces at (which it computes whatever the qdisc), enough to keep the
+ * link busy between two pushes and little enough to decide late.
+ */
+void post_xprt_tune_lowat(struct post_transient *t)
+{
+	struct sock *tsk = t->sock->sk;
+	struct tcp_sock *tp = tcp_sk(tsk);
+	u64 rate = READ_ONCE(tsk->sk_pacing_rate);
+	u32 cur = READ_ONCE(tp->notsent_lowat);
+	u32 want;
+
+	if (!rate || rate == ~0UL)
+		return;
+	want = clamp_t(u64, div_u64(rate * POST_XPRT_NOTSENT_USEC,
+				    USEC_PER_SEC),
+		       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
+	/* only when it moved by a quarter: no churn on every push */
+	if (want > cur + cur / 4 || want < cur - cur / 4)
+		WRITE_ONCE(tp->notsent_lowat, want);
+}
+
 /* Map a SOL_TCP option to its slot in post_sock.tcp_opt, or -1. */
 int post_tcpopt_index(int optname)
 {

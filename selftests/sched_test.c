@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST message properties and the send scheduler, between two network
+ * namespaces: control messages and their errors, niceness, lifetimes,
+ * antecedents, preemption, back-pressure and per-message events.
+ *
+ * Ordering is observed by building a backlog: the receiver does not read
+ * until the sender's queue is full, then reads everything and checks the
+ * order of the message ids it got.
+ */
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/wait.h>
+
+#include "post_lib.h"
+#include "kselftest_harness.h"
+
+#define BULK	(256 << 10)
+
+static char big[32 << 20];
+static char rbuf[(32 << 20) + 16];
+
+struct props {
+	int nice;		/* -1: none */
+	int lifetime;		/* -1: none */
+	uint64_t id;		/* 0: none */
+	const uint64_t *ante;
+	int n_ante;
+	int idem, imm;		/* -1: none, else the int to pass */
+};
+
+#define P(...) (&(struct props){ .nice = -1, .lifetime = -1, .idem = -1, \
+				 .imm = -1, __VA_ARGS__ })
+
+static ssize_t psend(int fd, const void *buf, size_t len, int flags,
+		     const struct props *p)
+{
+	char cb[1024] __attribute__((aligned(8))) = {};
+	struct iovec v = { (void *)buf, len };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = cb,
+			    .msg_controllen = sizeof(cb) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	size_t used = 0;
+
+#define ADD(type, ptr, sz) do {						\
+		c->cmsg_level = SOL_POST;				\
+		c->cmsg_type = (type);					\
+		c->cmsg_len = CMSG_LEN(sz);				\
+		memcpy(CMSG_DATA(c), (ptr), (sz));			\
+		used += CMSG_SPACE(sz);					\
+		c = (struct cmsghdr *)((char *)c + CMSG_SPACE(sz));	\
+	} while (0)
+
+	if (p && p->nice >= 0)
+		ADD(POST_NICENESS, &(uint32_t){ p->nice }, 4);
+	if (p && p->lifetime >= 0)
+		ADD(POST_LIFETIME, &(uint32_t){ p->lifetime }, 4);
+	if (p && p->id)
+		ADD(POST_MSG_ID, &p->id, 8);
+	if (p && p->n_ante)
+		ADD(POST_ANTECEDENTS, p->ante, 8 * p->n_ante);
+	if (p && p->idem >= 0)
+		ADD(POST_IDEMPOTENT, &p->idem, 4);
+	if (p && p->imm >= 0)
+		ADD(POST_IMMEDIATE, &p->imm, 4);
+#undef ADD
+	m.msg_controllen = used;
+	if (!used)
+		m.msg_control = NULL;
+	return sendmsg(fd, &m, flags);
+}
+
+/* Send with one raw control message of @len bytes of @data. */
+static ssize_t send_raw_cmsg(int fd, int level, int type, const void *data,
+			     size_t len)
+{
+	char cb[CMSG_SPACE(1024)] __attribute__((aligned(8))) = {};
+	struct iovec v = { "x", 1 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = cb,
+			    .msg_controllen = CMSG_SPACE(len) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return sendmsg(fd, &m, MSG_DONTWAIT);
+}
+
+/* Receive a whole message; its id from the POST_MSG_ID cmsg. */
+static ssize_t precv(int fd, char *buf, size_t cap, uint64_t *id, int flags)
+{
+	char cb[CMSG_SPACE(8)] __attribute__((aligned(8)));
+	struct iovec v = { buf, cap };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = cb,
+			    .msg_controllen = sizeof(cb) };
+	struct cmsghdr *c;
+	ssize_t n = recvmsg(fd, &m, flags);
+
+	*id = 0;
+	if (n < 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_POST && c->cmsg_type == POST_MSG_ID)
+			memcpy(id, CMSG_DATA(c), 8);
+	if (!(m.msg_flags & MSG_EOR))
+		return -2;
+	return n;
+}
+
+/*
+ * Queue niceness-7 bulk messages (ids 1000...) while the receiver does
+ * not read, until the pipeline and the carrier's queue are full.
+ */
+static int backlog(int c)
+{
+	int n = 0, tries = 0;
+
+	while (tries < 3) {
+		if (psend(c, big, BULK, MSG_DONTWAIT,
+			  P(.nice = 7, .id = 1000 + n)) == BULK) {
+			n++;
+			tries = 0;
+			continue;
+		}
+		if (errno != EAGAIN)
+			return -1;
+		tries++;
+		usleep(100000);
+	}
+	return n;
+}
+
+/* Read @n messages, storing their ids in order. */
+static int drain(int s, uint64_t *ids, int n)
+{
+	struct timeval tv = { 10, 0 };
+
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < n; i++)
+		if (precv(s, rbuf, sizeof(rbuf), &ids[i], 0) < 0)
+			return i;
+	return n;
+}
+
+static int index_of(const uint64_t *ids, int n, uint64_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return i;
+	return -1;
+}
+
+struct ev_count {
+	int sent, acked, expired, other;
+};
+
+/* Read events for up to @ms milliseconds, counting those of @id. */
+static void events(int fd, uint64_t id, struct ev_count *ec, int ms,
+		   int stop_after_acked)
+{
+	struct post_msg_event ev[64];
+	double end = now_s() + ms / 1e3;
+
+	while (now_s() < end) {
+		ssize_t n = recv(fd, ev, sizeof(ev), MSG_ERRQUEUE | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (stop_after_acked && ec->acked)
+				return;
+			usleep(10000);
+			continue;
+		}
+		for (size_t i = 0; i < n / sizeof(ev[0]); i++) {
+			if (ev[i].msg_id != id)
+				continue;
+			if (ev[i].type == POST_EV_SENT)
+				ec->sent++;
+			else if (ev[i].type == POST_EV_ACKED)
+				ec->acked++;
+			else if (ev[i].type == POST_EV_EXPIRED)
+				ec->expired++;
+			else
+				ec->other++;
+		}
+	}
+}
+
+static int set_events(int fd)
+{
+	uint32_t mask = POST_EV_MASK_ALL;
+
+	return setsockopt(fd, SOL_POST, POST_EVENTS, &mask, sizeof(mask));
+}
+
+FIXTURE(ns) {
+	struct nspair p;
+	int c, s;
+};
+
+FIXTURE_SETUP(ns)
+{
+	ASSERT_EQ(0, nspair_setup(&self->p));
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &self->c, &self->s));
+}
+
+FIXTURE_TEARDOWN(ns)
+{
+	close(self->c);
+	close(self->s);
+	nspair_teardown(&self->p);
+}
+
+TEST_F(ns, bad_control_messages)
+{
+	uint64_t ids[70], id;
+	uint32_t v32 = 1;
+	int i;
+
+	/* wrong sizes */
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_NICENESS, &v32, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_NICENESS, ids, 8));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_LIFETIME, ids, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_MSG_ID, &v32, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_ANTECEDENTS, ids, 12));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_ANTECEDENTS, ids, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_IMMEDIATE, ids, 8));
+	EXPECT_EQ(EINVAL, errno);
+	v32 = 2;
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_IDEMPOTENT, &v32, 4));
+	EXPECT_EQ(EINVAL, errno);
+	/* unknown type, other levels */
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, 99, &v32, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_EVENTS, &v32, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_IP, POST_NICENESS, &v32, 4));
+	EXPECT_EQ(EINVAL, errno);
+	/* reserved ids */
+	id = 0;
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_MSG_ID, &id, 8));
+	EXPECT_EQ(EINVAL, errno);
+	id = POST_MSG_ID_KERNEL | 5;
+	EXPECT_EQ(-1, send_raw_cmsg(self->c, SOL_POST, POST_MSG_ID, &id, 8));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* a type twice */
+	if (1) {
+		char cb[2 * CMSG_SPACE(4)] __attribute__((aligned(8))) = {};
+		struct iovec v = { "x", 1 };
+		struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1,
+				    .msg_control = cb, .msg_controllen = sizeof(cb) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+		for (i = 0; i < 2; i++, c = CMSG_NXTHDR(&m, c)) {
+			c->cmsg_level = SOL_POST;
+			c->cmsg_type = POST_NICENESS;
+			c->cmsg_len = CMSG_LEN(4);
+		}
+		EXPECT_EQ(-1, sendmsg(self->c, &m, 0));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	/* antecedents: never sent, too many, repeated, itself */
+	ids[0] = 12345;
+	EXPECT_EQ(-1, psend(self->c, "x", 1, 0, P(.ante = ids, .n_ante = 1)));
+	EXPECT_EQ(EINVAL, errno);
+	ids[0] = POST_MSG_ID_KERNEL | 999999;
+	EXPECT_EQ(-1, psend(self->c, "x", 1, 0, P(.ante = ids, .n_ante = 1)));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(1, psend(self->c, "a", 1, 0, P(.id = 1)));
+	for (i = 0; i < 65; i++)
+		ids[i] = 1;
+	EXPECT_EQ(-1, psend(self->c, "x", 1, 0, P(.ante = ids, .n_ante = 65)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, psend(self->c, "x", 1, 0, P(.ante = ids, .n_ante = 2)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, psend(self->c, "x", 1, 0, P(.id = 1, .ante = ids, .n_ante = 1)) < 0 &&
+		  (errno == EINVAL || errno == EEXIST) ? -1 : 0);
+	/* nothing of the rejected ones was queued: "a" is next, then "b" */
+	ASSERT_EQ(1, psend(self->c, "b", 1, 0, P(.id = 2, .ante = ids, .n_ante = 1)));
+	ASSERT_EQ(1, precv(self->s, rbuf, 100, &id, 0));
+	EXPECT_EQ(1U, id);
+	EXPECT_EQ('a', rbuf[0]);
+	ASSERT_EQ(1, precv(self->s, rbuf, 100, &id, 0));
+	EXPECT_EQ(2U, id);
+	EXPECT_EQ('b', rbuf[0]);
+	EXPECT_EQ(-1, recv(self->s, rbuf, 100, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(ns, duplicate_id_in_flight)
+{
+	uint64_t ids[64], id;
+	int n = backlog(self->c);
+
+	ASSERT_LT(0, n);
+	/* the receiver reads nothing: id 7 stays unacknowledged */
+	ASSERT_EQ(1, psend(self->c, "x", 1, MSG_DONTWAIT, P(.nice = 0, .id = 7)));
+	EXPECT_EQ(-1, psend(self->c, "y", 1, MSG_DONTWAIT, P(.nice = 0, .id = 7)));
+	EXPECT_EQ(EEXIST, errno);
+	ASSERT_EQ(n + 1, drain(self->s, ids, n + 1));
+	EXPECT_LE(0, index_of(ids, n + 1, 7));
+	/* once acknowledged, an id may be used again */
+	usleep(200000);
+	ASSERT_EQ(1, psend(self->c, "z", 1, 0, P(.id = 7)));
+	ASSERT_EQ(1, precv(self->s, rbuf, 100, &id, 0));
+	EXPECT_EQ(7U, id);
+	EXPECT_EQ('z', rbuf[0]);
+}
+
+TEST_F(ns, stream_carrier_rejects_properties)
+{
+	uint32_t v = 1;
+	socklen_t len = sizeof(v);
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_STREAM, &c, &s));
+	EXPECT_EQ(-1, send_raw_cmsg(c, SOL_POST, POST_NICENESS, &v, 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_NICENESS, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, getsockopt(c, SOL_POST, POST_NICENESS, &v, &len));
+	EXPECT_EQ(EINVAL, errno);
+	close(c);
+	close(s);
+}
+
+TEST_F(ns, default_properties)
+{
+	uint32_t v = 5, got = 0;
+	socklen_t len = sizeof(got);
+	int one = 1;
+
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_NICENESS, &v, sizeof(v)));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_POST, POST_NICENESS, &got, &len));
+	EXPECT_EQ(5U, got);
+	v = 250;
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_LIFETIME, &v, sizeof(v)));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_POST, POST_LIFETIME, &got, &len));
+	EXPECT_EQ(250U, got);
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_IMMEDIATE, &one, sizeof(one)));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_POST, POST_IMMEDIATE, &got, &len));
+	EXPECT_EQ(1U, got);
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_IDEMPOTENT, &one, sizeof(one)));
+	ASSERT_EQ(0, getsockopt(self->c, SOL_POST, POST_IDEMPOTENT, &got, &len));
+	EXPECT_EQ(1U, got);
+	EXPECT_EQ(-1, setsockopt(self->c, SOL_POST, POST_MSG_ID, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->c, SOL_POST, POST_ANTECEDENTS, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->c, SOL_POST, POST_NICENESS, &v, 2));
+	EXPECT_EQ(EINVAL, errno);
+	v = 1U << 20;
+	EXPECT_EQ(-1, setsockopt(self->c, SOL_POST, POST_EVENTS, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->c, SOL_POST, 99, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	/* messages still flow with those defaults */
+	ASSERT_EQ(3, send(self->c, "abc", 3, 0));
+	ASSERT_EQ(3, recv(self->s, rbuf, 100, 0));
+}
+
+TEST_F(ns, received_ids)
+{
+	uint64_t id, prev = 0;
+
+	ASSERT_EQ(1, psend(self->c, "a", 1, 0, P(.id = 0x1234567890ULL)));
+	ASSERT_EQ(1, precv(self->s, rbuf, 100, &id, 0));
+	EXPECT_EQ(0x1234567890ULL, id);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(1, send(self->c, "k", 1, 0));
+		ASSERT_EQ(1, precv(self->s, rbuf, 100, &id, 0));
+		EXPECT_TRUE((id & POST_MSG_ID_KERNEL) != 0);
+		EXPECT_LT(prev, id);
+		prev = id;
+	}
+	/* pieces of one message all carry its id */
+	ASSERT_EQ(1000, psend(self->c, big, 1000, 0, P(.id = 77)));
+	if (1) {
+		char cb[CMSG_SPACE(8)] __attribute__((aligned(8)));
+		struct iovec v = { rbuf, 400 };
+		struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+		uint64_t got;
+
+		for (int i = 0; i < 3; i++) {
+			m.msg_control = cb;
+			m.msg_controllen = sizeof(cb);
+			ASSERT_LT(0, recvmsg(self->s, &m, 0));
+			ASSERT_NE(NULL, CMSG_FIRSTHDR(&m));
+			memcpy(&got, CMSG_DATA(CMSG_FIRSTHDR(&m)), 8);
+			EXPECT_EQ(77U, got);
+		}
+		EXPECT_TRUE(m.msg_flags & MSG_EOR);
+	}
+}
+
+TEST_F(ns, niceness_order)
+{
+	uint64_t ids[256];
+	int n = backlog(self->c), u;
+
+	ASSERT_LT(1, n);
+	/* the queue is full for niceness 7, not for niceness 0 */
+	EXPECT_EQ(-1, psend(self->c, big, BULK, MSG_DONTWAIT, P(.nice = 7, .id = 5000)));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(64, psend(self->c, big, 64, MSG_DONTWAIT, P(.nice = 0, .id = 1)));
+	ASSERT_EQ(n + 1, drain(self->s, ids, n + 1));
+	u = index_of(ids, n + 1, 1);
+	/* it overtook the bulk messages still in the carrier's queue */
+	EXPECT_LE(0, u);
+	EXPECT_LT(u, n);
+	EXPECT_EQ(1000U + n - 1, ids[n]);
+	/* bulk ones stayed in order */
+	for (int i = 1, last = -1; i <= n; i++) {
+		if (ids[i] == 1)
+			continue;
+		EXPECT_LT(last, (int)ids[i]);
+		last = ids[i];
+	}
+}
+
+TEST_F(ns, deadline_order_within_class)
+{
+	uint64_t ids[256];
+	int n = backlog(self->c), a, b, d;
+
+	ASSERT_LT(1, n);
+	/* same niceness: the earlier deadline first, then send order */
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT, P(.nice = 3, .id = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 3, .id = 2, .lifetime = 20000)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 3, .id = 3, .lifetime = 10000)));
+	ASSERT_EQ(n + 3, drain(self->s, ids, n + 3));
+	a = index_of(ids, n + 3, 1);
+	b = index_of(ids, n + 3, 2);
+	d = index_of(ids, n + 3, 3);
+	EXPECT_LT(d, b);
+	EXPECT_LT(b, a);
+}
+
+TEST_F(ns, lifetime_expires_unsent)
+{
+	struct ev_count ec = {};
+	uint64_t ids[256];
+	int n;
+
+	ASSERT_EQ(0, set_events(self->c));
+	n = backlog(self->c);
+	ASSERT_LT(1, n);
+	ASSERT_EQ(100, psend(self->c, big, 100, MSG_DONTWAIT,
+			     P(.nice = 3, .id = 1, .lifetime = 50)));
+	events(self->c, 1, &ec, 400, 0);
+	EXPECT_EQ(1, ec.expired);
+	EXPECT_EQ(0, ec.sent);
+	/* everything else arrives, in order; the expired one never */
+	ASSERT_EQ(n, drain(self->s, ids, n));
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(1000U + i, ids[i]);
+	EXPECT_EQ(-1, recv(self->s, rbuf, 100, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	events(self->c, 1, &ec, 200, 0);
+	EXPECT_EQ(1, ec.expired);
+	EXPECT_EQ(0, ec.acked);
+}
+
+TEST_F(ns, expired_antecedent_expires_dependents)
+{
+	struct ev_count ea = {}, eb = {}, ec = {}, ed = {};
+	uint64_t ids[256], a = 1, b = 2;
+	int n;
+
+	ASSERT_EQ(0, set_events(self->c));
+	n = backlog(self->c);
+	ASSERT_LT(1, n);
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 3, .id = 1, .lifetime = 50)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 0, .id = 2, .ante = &a, .n_ante = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 0, .id = 3, .ante = &b, .n_ante = 1)));
+	usleep(300000);
+	/* depending on an expired message expires at once */
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 0, .id = 4, .ante = &a, .n_ante = 1)));
+	ASSERT_EQ(n, drain(self->s, ids, n));
+	for (int i = 0; i < n; i++)
+		EXPECT_EQ(1000U + i, ids[i]);
+	EXPECT_EQ(-1, recv(self->s, rbuf, 100, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	if (1) {
+		struct post_msg_event ev[64];
+		ssize_t r;
+
+		while ((r = recv(self->c, ev, sizeof(ev), MSG_ERRQUEUE | MSG_DONTWAIT)) > 0)
+			for (size_t i = 0; i < r / sizeof(ev[0]); i++) {
+				struct ev_count *e = ev[i].msg_id == 1 ? &ea :
+						     ev[i].msg_id == 2 ? &eb :
+						     ev[i].msg_id == 3 ? &ec :
+						     ev[i].msg_id == 4 ? &ed : NULL;
+
+				if (!e || ev[i].type != POST_EV_EXPIRED)
+					continue;
+				e->expired++;
+			}
+	}
+	EXPECT_EQ(1, ea.expired);
+	EXPECT_EQ(1, eb.expired);
+	EXPECT_EQ(1, ec.expired);
+	EXPECT_EQ(1, ed.expired);
+}
+
+TEST_F(ns, antecedent_chain_beats_niceness)
+{
+	uint64_t ids[256], a = 1;
+	int n = backlog(self->c), ia, ib, ic;
+
+	ASSERT_LT(1, n);
+	ASSERT_EQ(100000, psend(self->c, big, 100000, MSG_DONTWAIT,
+				P(.nice = 5, .id = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 0, .id = 2, .ante = &a, .n_ante = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT, P(.nice = 1, .id = 3)));
+	ASSERT_EQ(n + 3, drain(self->s, ids, n + 3));
+	ia = index_of(ids, n + 3, 1);
+	ib = index_of(ids, n + 3, 2);
+	ic = index_of(ids, n + 3, 3);
+	EXPECT_LT(ic, ia);
+	EXPECT_LT(ia, ib);
+}
+
+TEST_F(ns, antecedent_diamond)
+{
+	uint64_t ids[256], a = 1, bc[2] = { 2, 3 };
+	int n = backlog(self->c), i[5];
+
+	ASSERT_LT(1, n);
+	ASSERT_EQ(50000, psend(self->c, big, 50000, MSG_DONTWAIT, P(.nice = 6, .id = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 3, .id = 2, .ante = &a, .n_ante = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 2, .id = 3, .ante = &a, .n_ante = 1)));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 0, .id = 4, .ante = bc, .n_ante = 2)));
+	ASSERT_EQ(n + 4, drain(self->s, ids, n + 4));
+	for (int k = 1; k <= 4; k++)
+		i[k] = index_of(ids, n + 4, k);
+	EXPECT_LT(i[1], i[2]);
+	EXPECT_LT(i[1], i[3]);
+	EXPECT_LT(i[3], i[2]);	/* both ready: niceness decides */
+	EXPECT_LT(i[2], i[4]);
+	EXPECT_LT(i[3], i[4]);
+}
+
+#define LARGE	(16 << 20)
+
+struct big_sender {
+	int fd;
+	ssize_t ret;
+};
+
+static void *send_big(void *arg)
+{
+	struct big_sender *b = arg;
+
+	b->ret = psend(b->fd, big, LARGE, 0, P(.nice = 7, .id = 100));
+	return NULL;
+}
+
+TEST_F(ns, preemption_of_large_message)
+{
+	struct big_sender bs = { self->c };
+	uint64_t id;
+	pthread_t th;
+	ssize_t n;
+
+	/* 16 MiB take about 0.7 s at 200 Mbit/s */
+	ASSERT_EQ(0, sh("tc -n %s qdisc add dev vb root netem rate 200mbit",
+			self->p.b));
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_big, &bs));
+	usleep(100000);
+	ASSERT_EQ(64, psend(self->c, big, 64, 0, P(.nice = 0, .id = 1)));
+	n = precv(self->s, rbuf, sizeof(rbuf), &id, 0);
+	EXPECT_EQ(64, n);
+	EXPECT_EQ(1U, id);
+	n = precv(self->s, rbuf, sizeof(rbuf), &id, 0);
+	EXPECT_EQ(LARGE, n);
+	EXPECT_EQ(100U, id);
+	pthread_join(th, NULL);
+	EXPECT_EQ(LARGE, bs.ret);
+}
+
+TEST_F(ns, events_exactly_once)
+{
+	struct post_msg_event ev[64];
+	int sent[101] = {}, acked[101] = {}, others = 0, done = 0;
+	double end;
+
+	/* not enabled: nothing is reported */
+	ASSERT_EQ(1, psend(self->c, "x", 1, 0, P(.id = 500)));
+	ASSERT_EQ(1, recv(self->s, rbuf, 100, 0));
+	usleep(100000);
+	EXPECT_EQ(-1, recv(self->c, ev, sizeof(ev), MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	ASSERT_EQ(0, set_events(self->c));
+	for (int i = 1; i <= 100; i++)
+		ASSERT_EQ(100, psend(self->c, big, 100, 0, P(.id = i)));
+	for (int i = 1; i <= 100; i++)
+		ASSERT_EQ(100, recv(self->s, rbuf, 1000, 0));
+	end = now_s() + 5;
+	while (done < 100 && now_s() < end) {
+		struct pollfd pfd = { self->c, 0 };
+		ssize_t r;
+
+		poll(&pfd, 1, 100);
+		r = recv(self->c, ev, 3 * sizeof(ev[0]), MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (r < 0)
+			continue;
+		EXPECT_EQ(0, r % (ssize_t)sizeof(ev[0]));
+		EXPECT_GE(3 * sizeof(ev[0]), (size_t)r);
+		for (size_t i = 0; i < r / sizeof(ev[0]); i++) {
+			uint64_t id = ev[i].msg_id;
+
+			if (id < 1 || id > 100 || ev[i].reserved) {
+				others++;
+			} else if (ev[i].type == POST_EV_SENT) {
+				sent[id]++;
+			} else if (ev[i].type == POST_EV_ACKED) {
+				acked[id]++;
+				done++;
+			} else {
+				others++;
+			}
+		}
+	}
+	EXPECT_EQ(100, done);
+	EXPECT_EQ(0, others);
+	for (int i = 1; i <= 100; i++) {
+		EXPECT_EQ(1, sent[i]) TH_LOG("id %d", i);
+		EXPECT_EQ(1, acked[i]) TH_LOG("id %d", i);
+	}
+	usleep(200000);
+	EXPECT_EQ(-1, recv(self->c, ev, sizeof(ev), MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+}
+
+TEST_F(ns, events_signal_epollerr)
+{
+	struct pollfd pfd = { .fd = 0, .events = 0 };
+	struct post_msg_event ev;
+	char cb[CMSG_SPACE(sizeof(ev))] __attribute__((aligned(8)));
+	struct iovec v = { &ev, sizeof(ev) };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = cb,
+			    .msg_controllen = sizeof(cb) };
+	uint32_t mask = 1U << POST_EV_SENT;
+	struct cmsghdr *c;
+
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_EVENTS, &mask, sizeof(mask)));
+	ASSERT_EQ(1, psend(self->c, "x", 1, 0, P(.id = 9)));
+	pfd.fd = self->c;
+	ASSERT_EQ(1, poll(&pfd, 1, 2000));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	ASSERT_EQ((ssize_t)sizeof(ev), recvmsg(self->c, &m, MSG_ERRQUEUE));
+	EXPECT_EQ(9U, ev.msg_id);
+	EXPECT_EQ((uint32_t)POST_EV_SENT, ev.type);
+	EXPECT_TRUE(m.msg_flags & MSG_ERRQUEUE);
+	c = CMSG_FIRSTHDR(&m);
+	ASSERT_NE(NULL, c);
+	EXPECT_EQ(SOL_POST, c->cmsg_level);
+	EXPECT_EQ(POST_EVENTS, c->cmsg_type);
+	EXPECT_EQ(CMSG_LEN(sizeof(ev)), c->cmsg_len);
+	pfd.revents = 0;
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+}
+
+TEST_F(ns, urgent_admitted_when_bulk_is_full)
+{
+	struct pollfd pfd = { .events = POLLOUT };
+	uint32_t seven = 7;
+	int sent = 0;
+
+	ASSERT_LT(1, backlog(self->c));
+	EXPECT_EQ(-1, psend(self->c, big, 1000, MSG_DONTWAIT, P(.nice = 7)));
+	EXPECT_EQ(EAGAIN, errno);
+	/* default niceness 0: writable */
+	pfd.fd = self->c;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLOUT);
+	EXPECT_EQ(1000, psend(self->c, big, 1000, MSG_DONTWAIT, P(.nice = 0)));
+	/* urgent traffic too is bounded */
+	while (psend(self->c, big, 16384, MSG_DONTWAIT, P(.nice = 0)) == 16384)
+		ASSERT_GT(100000, ++sent);
+	EXPECT_EQ(EAGAIN, errno);
+	/* with niceness 7 as the default, poll() says full */
+	ASSERT_EQ(0, setsockopt(self->c, SOL_POST, POST_NICENESS, &seven, sizeof(seven)));
+	pfd.revents = 0;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+TEST_F(ns, close_with_many_queued)
+{
+	int force = 64 << 20, c2, s2;
+	double t0;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c2, &s2));
+	ASSERT_LT(1, backlog(c2));
+	ASSERT_EQ(0, setsockopt(c2, SOL_SOCKET, SO_SNDBUFFORCE, &force, sizeof(force)));
+	srand(42);
+	for (int i = 0; i < 65535; i++) {
+		uint64_t a = 1000;
+
+		ASSERT_EQ(64, psend(c2, big, 64, MSG_DONTWAIT,
+				    P(.nice = rand() % 1000, .id = 100000 + i,
+				      .lifetime = (i % 3) ? 600000 : -1,
+				      .ante = &a, .n_ante = (i % 7 == 0))))
+			TH_LOG("message %d: %s", i, strerror(errno));
+	}
+	t0 = now_s();
+	close(s2);	/* the peer goes first: the flush is reset */
+	close(c2);
+	EXPECT_GT(2.0, now_s() - t0);
+}
+
+TEST_HARNESS_MAIN
