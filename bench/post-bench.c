@@ -341,8 +341,12 @@ static void *hol_sink(void *arg)
 	return NULL;
 }
 
-/* p50/p99 latency (ms) of 64-byte urgent messages sent every 10 ms. */
-static int hol_run(int family, double *p50, double *p99)
+/*
+ * p50/p99 latency (ms) of 64-byte urgent messages sent every 10 ms; @cc
+ * is the congestion control of the client's connection, NULL for the
+ * system's default.
+ */
+static int hol_run(int family, const char *cc, double *p50, double *p99)
 {
 	struct hol *h = calloc(1, sizeof(*h));
 	pthread_t tb, ts;
@@ -353,6 +357,8 @@ static int hol_run(int family, double *p50, double *p99)
 	h->f.family = family;
 	pthread_mutex_init(&h->wlock, NULL);
 	if (pair(&h->f, &h->c, &h->s))
+		return -1;
+	if (cc && setsockopt(h->c, SOL_TCP, TCP_CONGESTION, cc, strlen(cc)))
 		return -1;
 	h->t0 = now_s();
 	pthread_create(&ts, NULL, hol_sink, h);
@@ -388,7 +394,7 @@ static int hol_run(int family, double *p50, double *p99)
 
 static int scen_hol(void)
 {
-	double rtt50, rtt99, t50, t99, p50, p99;
+	double rtt50, rtt99, t50, t99, b50, b99, p50, p99;
 	int err;
 
 	if (sh("tc -n %s qdisc add dev va root netem rate 20mbit delay 10ms && "
@@ -396,10 +402,12 @@ static int scen_hol(void)
 	       ns.a, ns.b))
 		return -1;
 	err = latency(AF_INET, 64, 50, &rtt50, &rtt99);
-	if (!err && hol_run(AF_INET, &t50, &t99))
+	if (!err && hol_run(AF_INET, NULL, &t50, &t99))
 		err = 2;
-	if (!err && hol_run(AF_POST, &p50, &p99))
+	if (!err && hol_run(AF_INET, "bbr", &b50, &b99))
 		err = 3;
+	if (!err && hol_run(AF_POST, "bbr", &p50, &p99))
+		err = 4;
 	sh("tc -n %s qdisc del dev va root; tc -n %s qdisc del dev vb root",
 	   ns.a, ns.b);
 	if (err) {
@@ -408,7 +416,10 @@ static int scen_hol(void)
 	}
 	rtt50 /= 1e3;
 	printf("hol path: 20 Mbit/s, 10 ms each way; base RTT %.1f ms\n", rtt50);
-	printf("hol 64B urgent p50: tcp %.1f ms, post %.1f ms\n", t50, p50);
+	printf("hol 64B urgent p50: tcp %.1f ms, tcp/bbr %.1f ms, post/bbr %.1f ms\n",
+	       t50, b50, p50);
+	printf("hol 64B urgent p99: tcp/bbr %.1f ms (post/tcp-bbr ratio %.2f)\n",
+	       b99, p99 / b99);
 	verdict("hol p99 vs tcp", t99, p99, p99 / t99, 0.1, 0, "ms");
 	verdict("hol p99 vs rtt", rtt50, p99, p99 / rtt50, 3.0, 0, "ms");
 	return 0;

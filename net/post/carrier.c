@@ -427,6 +427,7 @@ static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 	nps->dflt = ps->dflt;
 	nps->ev_mask = ps->ev_mask;
 	nps->tcp_set = ps->tcp_set;
+	memcpy(nps->tcp_cc, ps->tcp_cc, sizeof(nps->tcp_cc));
 	memcpy(nps->tcp_opt, ps->tcp_opt, sizeof(nps->tcp_opt));
 }
 
@@ -1057,6 +1058,34 @@ static int post_tcpopt_check(int idx, int val)
 	}
 }
 
+/*
+ * TCP_CONGESTION names the congestion control of every transient: for a
+ * carrier with urgent traffic a delay-based one (bbr) keeps the path's
+ * queue, which urgent messages wait in too, short.
+ */
+static int post_setsockopt_cc(struct sock *sk, sockptr_t optval,
+			      unsigned int optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	char name[TCP_CA_NAME_MAX];
+	int err = 0;
+
+	if (!optlen)
+		return -EINVAL;
+	optlen = min_t(unsigned int, optlen, sizeof(name) - 1);
+	if (copy_from_sockptr(name, optval, optlen))
+		return -EFAULT;
+	name[optlen] = 0;
+
+	lock_sock(sk);
+	if (ps->xprt)
+		err = post_xprt_set_cc(ps->xprt, name);
+	if (!err)
+		strscpy(ps->tcp_cc, name, sizeof(ps->tcp_cc));
+	release_sock(sk);
+	return err;
+}
+
 static int post_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 			       unsigned int optlen)
 {
@@ -1064,6 +1093,8 @@ static int post_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 	int idx = post_tcpopt_index(optname);
 	int val, err;
 
+	if (optname == TCP_CONGESTION)
+		return post_setsockopt_cc(sk, optval, optlen);
 	if (idx < 0)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
@@ -1136,6 +1167,20 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		goto out;
 	}
 
+	if (optname == TCP_CONGESTION && ps->tcp_cc[0]) {
+		err = -EFAULT;
+		if (get_user(len, optlen))
+			goto out;
+		err = -EINVAL;
+		if (len < 0)
+			goto out;
+		len = min_t(unsigned int, len, sizeof(ps->tcp_cc));
+		err = -EFAULT;
+		if (put_user(len, optlen) || copy_to_user(optval, ps->tcp_cc, len))
+			goto out;
+		err = 0;
+		goto out;
+	}
 	idx = post_tcpopt_index(optname);
 	if (idx < 0) {
 		err = -ENOPROTOOPT;

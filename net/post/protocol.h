@@ -18,6 +18,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include <uapi/linux/post.h>
 
@@ -446,6 +447,7 @@ enum {
  * @flags: POST_F_* bits
  * @tcp_set: which @tcp_opt values the application set
  * @tcp_opt: SOL_TCP option values applied to every transient
+ * @tcp_cc: TCP_CONGESTION for every transient, "" for the default
  * @rx_lock: protects the rx_, ack_ and nr_partial/partial_bytes fields;
  *	taken from softirq
  * @rx_partial: messages in reassembly (struct post_rmsg)
@@ -502,6 +504,7 @@ struct post_sock {
 	unsigned long		flags;
 	unsigned long		tcp_set;
 	int			tcp_opt[POST_TCPOPT_MAX];
+	char			tcp_cc[TCP_CA_NAME_MAX];
 
 	spinlock_t		rx_lock;	/* see above */
 	struct list_head	rx_partial;
@@ -556,6 +559,7 @@ void post_xprt_attach_listener(struct post_transient *t);
 void post_xprt_destroy(struct post_transient *t, bool abort);
 void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t);
 int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val);
+int post_xprt_set_cc(struct post_transient *t, char *name);
 int post_tcpopt_index(int optname);
 void post_xprt_rx_kick(struct post_transient *t);
 void post_xprt_tune_lowat(struct post_transient *t);

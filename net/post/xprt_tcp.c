@@ -219,6 +219,13 @@ int post_xprt_create(struct sock *sk, int family, struct post_transient **res)
 		goto err_release;
 	}
 	post_xprt_sync_sockopts(sk, t);
+	if (post_sk(sk)->tcp_cc[0]) {
+		err = post_xprt_set_cc(t, post_sk(sk)->tcp_cc);
+		if (err) {
+			post_xprt_destroy(t, false);
+			goto err;
+		}
+	}
 	*res = t;
 	return 0;
 
@@ -421,6 +428,19 @@ void post_xprt_tune_lowat(struct post_transient *t)
 	/* only when it moved by a quarter: no churn on every push */
 	if (want > cur + cur / 4 || want < cur - cur / 4)
 		WRITE_ONCE(tp->notsent_lowat, want);
+}
+
+/**
+ * post_xprt_set_cc - choose a transient's congestion control
+ * @t: the transient
+ * @name: TCP_CONGESTION name
+ *
+ * Return: 0 or the negative errno TCP gave (-ENOENT if unknown).
+ */
+int post_xprt_set_cc(struct post_transient *t, char *name)
+{
+	return t->sock->ops->setsockopt(t->sock, SOL_TCP, TCP_CONGESTION,
+					KERNEL_SOCKPTR(name), strlen(name));
 }
 
 /* Map a SOL_TCP option to its slot in post_sock.tcp_opt, or -1. */
