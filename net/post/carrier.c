@@ -777,15 +777,12 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 {
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
-	struct post_props *pp;
+	struct post_props props, *pp = &props;
 	long timeo;
 	int err;
 
 	if (msg->msg_flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	pp = kmalloc(sizeof(*pp), sk->sk_allocation);
-	if (!pp)
-		return -ENOMEM;
 
 	lock_sock(sk);
 	err = post_props_parse(sk, msg, pp);
@@ -832,7 +829,6 @@ out_err:
 	err = sk_stream_error(sk, msg->msg_flags, err);
 out:
 	release_sock(sk);
-	kfree(pp);
 	return err;
 }
 

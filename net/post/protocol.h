@@ -239,15 +239,16 @@ struct post_msg {
  * @id: POST_MSG_ID, 0 for one the kernel assigns
  * @n_ante: entries in @ante
  * @flags: POST_MSGF_IDEMPOTENT, POST_MSGF_IMMEDIATE
- * @ante: POST_ANTECEDENTS
+ * @ante: POST_ANTECEDENTS, in the control message (kernel memory for
+ *	the duration of sendmsg(); read with get_unaligned())
  */
 struct post_props {
-	u32	nice;
-	u32	lifetime;
-	u64	id;
-	u32	n_ante;
-	u32	flags;
-	u64	ante[POST_MAX_ANTECEDENTS];
+	u32		nice;
+	u32		lifetime;
+	u64		id;
+	u32		n_ante;
+	u32		flags;
+	const u64	*ante;
 };
 
 /**

@@ -19,11 +19,13 @@
  * parser leaves under rx_lock.
  */
 
+#include <linux/error-injection.h>
 #include <linux/jiffies.h>
 #include <linux/rbtree_augmented.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/unaligned.h>
 #include <net/sock.h>
 
 #include "protocol.h"
@@ -407,6 +409,7 @@ int post_sched_start(struct sock *sk, struct post_msg *m)
 	ps->nr_started++;
 	return 0;
 }
+ALLOW_ERROR_INJECTION(post_sched_start, ERRNO);
 
 /* The peer acknowledged @m (or never will: it finished). */
 static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
@@ -748,6 +751,7 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 	pp->flags = ps->dflt.flags;
 	pp->id = 0;
 	pp->n_ante = 0;
+	pp->ante = NULL;
 	if (!msg->msg_controllen)
 		return 0;
 
@@ -781,7 +785,7 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 			    dlen / sizeof(u64) > POST_MAX_ANTECEDENTS)
 				break;
 			pp->n_ante = dlen / sizeof(u64);
-			memcpy(pp->ante, CMSG_DATA(cmsg), dlen);
+			pp->ante = (const u64 *)CMSG_DATA(cmsg);
 			err = 0;
 			break;
 		case POST_IDEMPOTENT:
@@ -827,13 +831,13 @@ static int post_ante_resolve(struct post_sock *ps,
 	*n = 0;
 	*expired = false;
 	for (i = 0; i < pp->n_ante; i++) {
-		u64 aid = pp->ante[i];
+		u64 aid = get_unaligned(&pp->ante[i]);
 		struct post_msg *a;
 
 		if (!aid || aid == pp->id)
 			return -EINVAL;
 		for (j = 0; j < i; j++)
-			if (pp->ante[j] == aid)
+			if (get_unaligned(&pp->ante[j]) == aid)
 				return -EINVAL;
 		a = post_id_lookup(ps, aid);
 		if (!a) {
@@ -888,11 +892,10 @@ static u32 post_ante_link(struct post_msg *m, struct post_msg **ante, u32 n)
 int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		       const struct post_props *pp)
 {
-	struct post_msg *ante[POST_MAX_ANTECEDENTS];
+	struct post_msg **ante = NULL, *m, *old = NULL;
 	struct post_sock *ps = post_sk(sk);
-	struct post_msg *m, *old = NULL;
-	bool expired;
-	u32 n;
+	bool expired = false;
+	u32 n = 0;
 	int err;
 
 	err = post_ids_init(ps);
@@ -903,13 +906,20 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		if (old && old->state != POST_MSG_DONE)
 			return -EEXIST;
 	}
-	err = post_ante_resolve(ps, pp, ante, &n, &expired);
-	if (err)
-		return err;
+	if (pp->n_ante) {
+		ante = kmalloc_array(pp->n_ante, sizeof(*ante),
+				     sk->sk_allocation);
+		if (!ante)
+			return -ENOMEM;
+		err = post_ante_resolve(ps, pp, ante, &n, &expired);
+		if (err)
+			goto err_ante;
+	}
 
+	err = -ENOMEM;
 	m = kzalloc(sizeof(*m), sk->sk_allocation);
 	if (!m)
-		return -ENOMEM;
+		goto err_ante;
 	RB_CLEAR_NODE(&m->rb);
 	RB_CLEAR_NODE(&m->dl_rb);
 	INIT_LIST_HEAD(&m->list);
@@ -963,6 +973,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		m->flags |= POST_MSGF_EXPIRED;
 		post_msg_retire(sk, m);
 		post_ev_queue(sk, m->id, POST_EV_EXPIRED);
+		kfree(ante);
 		return 0;
 	}
 
@@ -985,6 +996,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 			post_tx_arm(sk);
 	}
 	post_tx_update_can_send(sk);
+	kfree(ante);
 	return 0;
 
 err_class:
@@ -993,8 +1005,11 @@ err_class:
 	m->cls = NULL;
 err_free:
 	post_msg_free(m);
+err_ante:
+	kfree(ante);
 	return err;
 }
+ALLOW_ERROR_INJECTION(post_sched_enqueue, ERRNO);
 
 /**
  * post_sched_purge - drop every unsent message

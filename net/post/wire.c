@@ -8,6 +8,7 @@
  * unexpected resets the carrier with EPROTO.
  */
 
+#include <linux/error-injection.h>
 #include <linux/bvec.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -96,6 +97,7 @@ err_free:
 	post_payload_free(pl);
 	return ERR_PTR(err);
 }
+ALLOW_ERROR_INJECTION(post_payload_alloc, ERRNO);
 
 void post_payload_free(struct post_payload *pl)
 {

@@ -6,6 +6,7 @@
  * callbacks and its socket options.
  */
 
+#include <linux/error-injection.h>
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
@@ -234,6 +235,7 @@ err_release:
 err:
 	return err;
 }
+ALLOW_ERROR_INJECTION(post_xprt_create, ERRNO);
 
 /**
  * post_xprt_attach - take over the callbacks of a connected transient
