@@ -181,6 +181,17 @@ static void post_orphan_done(struct sock *sk)
 }
 
 /*
+ * A closing message carrier is done with its transient once everything
+ * is sent, the FIN with it, and the peer acknowledged every message:
+ * releasing the transient earlier could reset it with data in flight
+ * (TCP resets a socket closed with unread input, such as ACK frames).
+ */
+static bool post_msg_flushed(struct sock *sk, const struct post_transient *t)
+{
+	return t->fin_sent && list_empty(&post_sk(sk)->tx_inflight);
+}
+
+/*
  * Bring the carrier up to date with its transient: connection
  * established or failed, queued messages sent, FIN once all is sent.
  * Called with the carrier locked, from the tx work and the syscalls.
@@ -238,11 +249,14 @@ static void post_carrier_process(struct sock *sk)
 	    post_tx_idle(t)) {
 		kernel_sock_shutdown(t->sock, SHUT_WR);
 		t->fin_sent = true;
+	}
+	if (!post_msg_flushed(sk, t))
+		return;
+	if (!test_bit(POST_F_ORPHAN, &ps->flags)) {
 		/* close() may be lingering for this */
 		sk->sk_state_change(sk);
-	}
-	if (!t->fin_sent)
 		return;
+	}
 orphan:
 	if (test_bit(POST_F_ORPHAN, &ps->flags))
 		post_orphan_done(sk);
@@ -549,6 +563,18 @@ static int post_shutdown(struct socket *sock, int how)
 	return err;
 }
 
+/* Run the parser in process context, in the reader's. */
+static void post_rx_pull(struct sock *sk)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	if (!t || t->listener || !t->attached)
+		return;
+	lock_sock(t->sock->sk);
+	post_rx_read(t);
+	release_sock(t->sock->sk);
+}
+
 /*
  * Closing a message carrier keeps its promise to deliver what was
  * queued: the carrier is orphaned and keeps flushing in the background
@@ -579,16 +605,16 @@ static void post_msg_close(struct sock *sk)
 
 		add_wait_queue(sk_sleep(sk), &wait);
 		while (timeo && !signal_pending(current) && ps->xprt &&
-		       !ps->xprt->fin_sent)
+		       !post_msg_flushed(sk, ps->xprt))
 			sk_wait_event(sk, &timeo, !ps->xprt ||
-				      ps->xprt->fin_sent, &wait);
+				      post_msg_flushed(sk, ps->xprt), &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
 		t = ps->xprt;
 		if (!t)
 			return;
 	}
 
-	if (t->fin_sent) {
+	if (post_msg_flushed(sk, t)) {
 		post_xprt_destroy(t, false);
 		post_xprt_publish(sk, NULL);
 		return;
@@ -620,12 +646,15 @@ static int post_release(struct socket *sock)
 		post_xprt_destroy(t, false);
 		post_xprt_publish(sk, NULL);
 	}
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sock_orphan(sk);
 	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {
 		sk->sk_state = TCP_CLOSE;
 		post_rx_drop(sk, true);
+	} else if (post_rx_orphan(sk)) {
+		/* the peer's FIN and acknowledgments may wait behind */
+		post_rx_pull(sk);
 	}
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sock_orphan(sk);
 	release_sock(sk);
 
 	sock_put(sk);
@@ -873,18 +902,6 @@ static int post_rmsg_copy(struct post_rmsg *rm, struct msghdr *msg,
 			break;
 	}
 	return copied;
-}
-
-/* Run the parser in process context, in the reader's. */
-static void post_rx_pull(struct sock *sk)
-{
-	struct post_transient *t = post_sk(sk)->xprt;
-
-	if (!t || t->listener || !t->attached)
-		return;
-	lock_sock(t->sock->sk);
-	post_rx_read(t);
-	release_sock(t->sock->sk);
 }
 
 /* Restart the parser the full receive buffer stopped. */

@@ -569,6 +569,7 @@ void post_xprt_tune_lowat(struct post_transient *t);
 void post_parser_init(struct post_parser *p);
 void post_parser_release(struct sock *sk, struct post_parser *p);
 void post_rx_drop(struct sock *sk, bool ready);
+bool post_rx_orphan(struct sock *sk);
 void post_rx_read(struct post_transient *t);
 bool post_rx_full(struct sock *sk);
 struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,

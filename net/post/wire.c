@@ -477,6 +477,36 @@ void post_rx_drop(struct sock *sk, bool ready)
 }
 
 /**
+ * post_rx_orphan - nobody reads a closed carrier any more
+ * @sk: the carrier, SOCK_DEAD, still flushing what it sends
+ *
+ * Frees the complete messages; those still arriving are acknowledged
+ * and freed as they complete (post_rx_ready()), so the peer's flush
+ * finishes too.  Messages in reassembly or held for antecedents stay
+ * with the parser.
+ *
+ * Return: true if the full receive buffer had paused the parser, which
+ * must now be run again.
+ */
+bool post_rx_orphan(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm, *tmp;
+	LIST_HEAD(dead);
+	bool paused;
+
+	spin_lock_bh(&ps->rx_lock);
+	list_splice_init(&ps->rx_ready, &dead);
+	paused = ps->rx_paused;
+	ps->rx_paused = false;
+	spin_unlock_bh(&ps->rx_lock);
+
+	list_for_each_entry_safe(rm, tmp, &dead, list)
+		post_rmsg_free(rm);
+	return paused;
+}
+
+/**
  * post_parser_release - drop what a parser was reassembling
  * @sk: the carrier
  * @p: the parser of a transient that no longer receives
