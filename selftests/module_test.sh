@@ -1,11 +1,12 @@
 #!/bin/bash
+cd "$(dirname "$0")" || exit 1
 # Module lifetime: rmmod is refused while AF_POST sockets exist, works
 # after they are closed, and socket(AF_POST) loads the module again.
 # Prints kselftest-style TAP.
 n=0 pass=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 py='import socket,sys,time; s=socket.socket(25, socket.SOCK_SEQPACKET); sys.stdout.write("up\n"); sys.stdout.flush(); time.sleep(30)'
 python3 -c "$py" > /tmp/mt.out &
 pid=$!
@@ -19,5 +20,17 @@ ok $r "rmmod succeeds once the carriers are closed"
 python3 -c 'import socket; socket.socket(25, socket.SOCK_STREAM).close()'
 ok $? "socket(AF_POST) autoloads the module"
 lsmod | grep -q '^post '; ok $? "module loaded again"
+
+# 100 load/unload cycles, carriers talking in between (autoloaded)
+r=0
+for i in $(seq 100); do
+	./post_pingpong || { r=1; echo "# cycle $i: carriers failed"; break; }
+	u=1
+	for j in $(seq 40); do rmmod post 2>/dev/null && { u=0; break; }; sleep 0.05; done
+	[ $u = 0 ] || { r=1; echo "# cycle $i: rmmod failed"; break; }
+done
+# and once more, leaving the module loaded for tools/vm-run to unload
+[ $r = 0 ] && ./post_pingpong && lsmod | grep -q '^post ' || r=1
+ok $r "100 load/unload cycles with carriers in between"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ $fail = 0 ]

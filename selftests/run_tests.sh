@@ -6,8 +6,13 @@ set -u
 cd "$(dirname "$0")"
 modprobe -q veth; modprobe -q sch_netem
 pass=0 fail=0 skip=0
+tests="./carrier_test ./sched_test ./stress_test"
+# fault injection exists only on the debug kernel (make check-debug)
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+[ -d /sys/kernel/debug/fail_function ] && tests="$tests ./fault_test.sh"
+tests="$tests ./module_test.sh"
 echo "TAP version 13"
-for t in ./carrier_test ./sched_test ./module_test.sh; do
+for t in $tests; do
 	out=$(mktemp)
 	timeout 900 "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}

@@ -15,6 +15,10 @@
 #include "post_lib.h"
 #include "kselftest_harness.h"
 
+/* the debug kernel (KASAN, lockdep) under TCG is many times slower */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define BULK	(256 << 10)
 
 static char big[32 << 20];
