@@ -9,6 +9,7 @@
 #define _UAPI_LINUX_POST_H
 
 #include <linux/types.h>
+#include <linux/socket.h>
 
 /*
  * Address family.  25 was reserved for AF_WANPIPE, which never had an
@@ -94,6 +95,241 @@ struct post_msg_event {
 	__u64	msg_id;
 	__u32	type;		/* enum post_event_type */
 	__u32	reserved;	/* 0 */
+};
+
+/*
+ * getsockopt(SOL_POST, POST_INFO): struct post_info, the carrier's
+ * association and counters (in the spirit of TCP_INFO).  A shorter
+ * buffer gets the first bytes; the returned length says how many.
+ */
+#define POST_INFO		8
+
+/*
+ * getsockopt(SOL_POST, POST_PATHS): the paths of the carrier's
+ * association, as an array of struct post_path_desc.  As many whole
+ * entries as fit are returned, and the length says how many bytes; a
+ * carrier without an association has none.
+ */
+#define POST_PATHS		9
+
+struct post_path_desc {
+	__u32	id;
+	__u8	state;		/* 1 up, 0 down */
+	__u8	backup;
+	__u8	admin_up;
+	__u8	reserved;
+	__u32	rtt_us;
+	__u32	rttvar_us;
+	__u64	delivery_rate;	/* bytes per second */
+	__u32	retrans;
+	__u32	mtu;
+	struct __kernel_sockaddr_storage local;	/* family 0: any */
+	struct __kernel_sockaddr_storage remote;
+};
+
+enum post_assoc_state {
+	POST_ASSOC_NONE = 0,	/* the carrier has no association (yet) */
+	POST_ASSOC_ACTIVE = 1,	/* a transient is up */
+	POST_ASSOC_DORMANT = 2,	/* no transient; kept for its linger time */
+	POST_ASSOC_CLOSED = 3,	/* deleted or expired; going away */
+};
+
+struct post_info {
+	__u32	assoc_id;	/* 0 without an association */
+	__u32	carrier_id;	/* the carrier's id in netlink */
+	__u8	assoc_state;	/* enum post_assoc_state */
+	__u8	state;		/* the carrier's TCP_* state */
+	__u16	reserved;
+	__u32	n_paths;
+	__u64	msgs_sent;	/* messages handed whole to the transport */
+	__u64	msgs_recv;	/* messages queued for the application */
+	__u64	bytes_sent;	/* payload bytes */
+	__u64	bytes_recv;
+	__u64	msgs_expired;
+	__u64	msgs_acked;
+	__u32	rtt_us;		/* smoothed RTT of the carrier's path */
+	__u32	rttvar_us;
+};
+
+/* ---- generic netlink family "post" (Documentation/netlink/specs/post.yaml) */
+
+#define POST_FAMILY_NAME	"post"
+#define POST_FAMILY_VERSION	1
+#define POST_MCGRP_MONITOR	"monitor"
+
+/* Selection property preferences (TAPS), in policies. */
+enum post_pref {
+	POST_PREF_NONE = 0,	/* no preference (default) */
+	POST_PREF_REQUIRE = 1,
+	POST_PREF_PREFER = 2,
+	POST_PREF_AVOID = 3,
+	POST_PREF_PROHIBIT = 4,
+	__POST_PREF_MAX,
+	POST_PREF_MAX = __POST_PREF_MAX - 1
+};
+
+/* Why a monitor event happened (POST_A_REASON). */
+enum post_reason {
+	POST_REASON_UNSPEC = 0,
+	POST_REASON_ADMIN = 1,		/* postctl / netlink request */
+	POST_REASON_CONNECT = 2,	/* a carrier connected */
+	POST_REASON_ACCEPT = 3,		/* a carrier was accepted */
+	POST_REASON_CLOSE = 4,		/* the application closed it */
+	POST_REASON_LAST_CARRIER = 5,	/* its last carrier went away */
+	POST_REASON_TRANSPORT = 6,	/* the transport failed or was reset */
+	POST_REASON_LINGER = 7,		/* dormant past its linger time */
+	POST_REASON_NETNS = 8,		/* the network namespace is going away */
+};
+
+/* An address: POST_A_LOCAL, POST_A_REMOTE and the paths' ends. */
+enum {
+	POST_ADDR_A_UNSPEC,
+	POST_ADDR_A_FAMILY,	/* u16: AF_INET or AF_INET6 */
+	POST_ADDR_A_ADDR4,	/* u32, network order */
+	POST_ADDR_A_ADDR6,	/* binary, 16 bytes */
+	POST_ADDR_A_PORT,	/* u16, host order; 0 for any */
+	POST_ADDR_A_IFINDEX,	/* s32: an interface instead of (or with) an address */
+
+	__POST_ADDR_A_MAX,
+	POST_ADDR_A_MAX = __POST_ADDR_A_MAX - 1
+};
+
+/* A path of an association (POST_A_PATH). */
+enum {
+	POST_PATH_A_UNSPEC,
+	POST_PATH_A_ID,		/* u32, unique within the association */
+	POST_PATH_A_LOCAL,	/* nest, POST_ADDR_A_* */
+	POST_PATH_A_REMOTE,	/* nest, POST_ADDR_A_* */
+	POST_PATH_A_BACKUP,	/* u8, 0 or 1 */
+	POST_PATH_A_ADMIN_UP,	/* u8, 0 or 1 */
+	POST_PATH_A_STATE,	/* u8: 1 up, 0 down */
+	POST_PATH_A_RTT_US,	/* u32: smoothed RTT */
+	POST_PATH_A_RTTVAR_US,	/* u32 */
+	POST_PATH_A_DELIVERY_RATE, /* u64: bytes per second */
+	POST_PATH_A_RETRANS,	/* u32: total retransmitted segments */
+	POST_PATH_A_MTU,	/* u32: path MTU */
+	POST_PATH_A_PAD,
+
+	__POST_PATH_A_MAX,
+	POST_PATH_A_MAX = __POST_PATH_A_MAX - 1
+};
+
+/* A policy: the namespace's system policy, or a carrier's. */
+enum {
+	POST_POLICY_A_UNSPEC,
+	POST_POLICY_A_RELIABILITY,	/* u8, enum post_pref */
+	POST_POLICY_A_MSG_BOUNDARIES,	/* u8, enum post_pref */
+	POST_POLICY_A_MULTISTREAMING,	/* u8, enum post_pref */
+	POST_POLICY_A_MULTIPATH,	/* u8, enum post_pref */
+	POST_POLICY_A_SECURITY,		/* u8, enum post_pref */
+	POST_POLICY_A_PREFER_IF,	/* s32 ifindex, repeated */
+	POST_POLICY_A_PROHIBIT_IF,	/* s32 ifindex, repeated */
+	POST_POLICY_A_LINGER_MS,	/* u32: how long a dormant association stays */
+	POST_POLICY_A_REUSE,		/* u8: carriers to one peer share an association */
+
+	__POST_POLICY_A_MAX,
+	POST_POLICY_A_MAX = __POST_POLICY_A_MAX - 1
+};
+
+/* Longest linger time of an association, in ms: one day. */
+#define POST_MAX_LINGER_MS	86400000
+
+/* Most interfaces one policy may prefer or prohibit. */
+#define POST_POLICY_MAX_IFS	16
+
+/* Association counters (POST_A_STATS). */
+enum {
+	POST_STATS_A_UNSPEC,
+	POST_STATS_A_PAD,
+	POST_STATS_A_MSGS_SENT,		/* u64 */
+	POST_STATS_A_MSGS_RECV,		/* u64 */
+	POST_STATS_A_BYTES_SENT,	/* u64 */
+	POST_STATS_A_BYTES_RECV,	/* u64 */
+	POST_STATS_A_CARRIERS_TOTAL,	/* u64: carriers it has had */
+	POST_STATS_A_RESUMES,		/* u64: dormant to active */
+
+	__POST_STATS_A_MAX,
+	POST_STATS_A_MAX = __POST_STATS_A_MAX - 1
+};
+
+/* A transient of a carrier (POST_CARRIER_A_TRANSIENT). */
+enum {
+	POST_TRANSIENT_A_UNSPEC,
+	POST_TRANSIENT_A_PROTO,		/* u8: IPPROTO_TCP, ... */
+	POST_TRANSIENT_A_STATE,		/* u8: TCP_* state of the socket */
+	POST_TRANSIENT_A_LOCAL,		/* nest, POST_ADDR_A_* */
+	POST_TRANSIENT_A_REMOTE,	/* nest, POST_ADDR_A_* */
+	POST_TRANSIENT_A_PATH_ID,	/* u32 */
+	POST_TRANSIENT_A_RTT_US,	/* u32 */
+	POST_TRANSIENT_A_NOTSENT,	/* u32: bytes queued, not yet sent */
+
+	__POST_TRANSIENT_A_MAX,
+	POST_TRANSIENT_A_MAX = __POST_TRANSIENT_A_MAX - 1
+};
+
+/* A carrier (POST_A_CARRIER), for debugging in the manner of ss. */
+enum {
+	POST_CARRIER_A_UNSPEC,
+	POST_CARRIER_A_ID,		/* u32 */
+	POST_CARRIER_A_TYPE,		/* u16: SOCK_SEQPACKET or SOCK_STREAM */
+	POST_CARRIER_A_STATE,		/* u8: TCP_* state */
+	POST_CARRIER_A_INODE,		/* u64: the socket's inode, 0 once closed */
+	POST_CARRIER_A_QUEUED,		/* u32: bytes queued to send */
+	POST_CARRIER_A_RCVQ,		/* u32: bytes received, not read */
+	POST_CARRIER_A_TRANSIENT,	/* nest, POST_TRANSIENT_A_*, repeated */
+	POST_CARRIER_A_PAD,
+
+	__POST_CARRIER_A_MAX,
+	POST_CARRIER_A_MAX = __POST_CARRIER_A_MAX - 1
+};
+
+/* Top level attributes of every command. */
+enum {
+	POST_A_UNSPEC,
+	POST_A_ASSOC_ID,	/* u32 */
+	POST_A_ASSOC_STATE,	/* u8, enum post_assoc_state */
+	POST_A_LOCAL,		/* nest, POST_ADDR_A_* */
+	POST_A_REMOTE,		/* nest, POST_ADDR_A_*; repeated: candidates */
+	POST_A_N_CARRIERS,	/* u32 */
+	POST_A_LINGER_MS,	/* u32 */
+	POST_A_STATS,		/* nest, POST_STATS_A_* */
+	POST_A_REASON,		/* u32, enum post_reason (events) */
+	POST_A_PATH,		/* nest, POST_PATH_A_*; repeated in assoc replies */
+	POST_A_POLICY,		/* nest, POST_POLICY_A_* */
+	POST_A_CARRIER,		/* nest, POST_CARRIER_A_* */
+	POST_A_PAD,
+
+	__POST_A_MAX,
+	POST_A_MAX = __POST_A_MAX - 1
+};
+
+enum {
+	POST_CMD_UNSPEC,
+	POST_CMD_ASSOC_GET,	/* do (POST_A_ASSOC_ID) and dump */
+	POST_CMD_ASSOC_NEW,	/* POST_A_REMOTE required, POST_A_LOCAL, POST_A_LINGER_MS */
+	POST_CMD_ASSOC_DEL,	/* POST_A_ASSOC_ID */
+	POST_CMD_PATH_GET,	/* dump, POST_A_ASSOC_ID to filter */
+	POST_CMD_PATH_ADD,	/* POST_A_ASSOC_ID, POST_A_PATH (remote required) */
+	POST_CMD_PATH_DEL,	/* POST_A_ASSOC_ID, POST_A_PATH (id) */
+	POST_CMD_PATH_SET,	/* POST_A_ASSOC_ID, POST_A_PATH (id, backup, admin-up) */
+	POST_CMD_POLICY_GET,	/* the namespace's system policy */
+	POST_CMD_POLICY_SET,
+	POST_CMD_CARRIER_GET,	/* dump, POST_A_ASSOC_ID to filter */
+
+	/* notifications to the monitor group */
+	POST_CMD_ASSOC_CREATED,
+	POST_CMD_ASSOC_ACTIVE,
+	POST_CMD_ASSOC_DORMANT,
+	POST_CMD_ASSOC_CLOSED,
+	POST_CMD_PATH_UP,
+	POST_CMD_PATH_DOWN,
+	POST_CMD_PATH_CHANGED,
+	POST_CMD_CARRIER_CREATED,
+	POST_CMD_CARRIER_CLOSED,
+	POST_CMD_POLICY_CHANGED,
+
+	__POST_CMD_MAX,
+	POST_CMD_MAX = __POST_CMD_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_POST_H */
