@@ -12,6 +12,7 @@
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <net/genetlink.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -23,27 +24,20 @@ struct workqueue_struct *post_wq;
 
 static unsigned int post_net_id __read_mostly;
 
-/**
- * struct post_net - per network namespace state
- * @sysctl_hdr: the net.post sysctl table of the namespace
- * @max_msg_size: net.post.max_msg_size, read locklessly
- */
-struct post_net {
-	struct ctl_table_header	*sysctl_hdr;
-	unsigned int		max_msg_size;
-};
-
 static struct proto post_proto = {
 	.name		= "POST",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct post_sock),
 };
 
+struct post_net *post_net(const struct net *net)
+{
+	return net_generic(net, post_net_id);
+}
+
 u32 post_net_max_msg(const struct net *net)
 {
-	struct post_net *pn = net_generic(net, post_net_id);
-
-	return READ_ONCE(pn->max_msg_size);
+	return READ_ONCE(post_net(net)->max_msg_size);
 }
 
 struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
@@ -60,6 +54,12 @@ struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 	/* SOL_SOCKET options are mirrored onto the transients */
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	post_sock_init(sk);
+	if (post_carrier_register(sk)) {
+		sock->sk = NULL;
+		sock_orphan(sk);
+		sock_put(sk);
+		return NULL;
+	}
 	return sk;
 }
 
@@ -105,6 +105,8 @@ static int __net_init post_net_init(struct net *net)
 	int err = -ENOMEM;
 
 	pn->max_msg_size = POST_DEFAULT_MAX_MSG_SIZE;
+	pn->net = net;
+	post_assoc_net_init(pn);
 
 	table = kmemdup(post_sysctl_table, sizeof(post_sysctl_table),
 			GFP_KERNEL);
@@ -129,6 +131,7 @@ static void __net_exit post_net_exit(struct net *net)
 	struct post_net *pn = net_generic(net, post_net_id);
 	const struct ctl_table *table = pn->sysctl_hdr->ctl_table_arg;
 
+	post_assoc_net_exit(pn);
 	unregister_net_sysctl_table(pn->sysctl_hdr);
 	kfree(table);
 }
@@ -156,13 +159,19 @@ static int __init post_init(void)
 	if (err)
 		goto err_proto;
 
+	err = post_nl_init();
+	if (err)
+		goto err_pernet;
+
 	err = sock_register(&post_family_ops);
 	if (err) {
 		pr_err("address family %d is taken (%d)\n", PF_POST, err);
-		goto err_pernet;
+		goto err_nl;
 	}
 	return 0;
 
+err_nl:
+	post_nl_exit();
 err_pernet:
 	unregister_pernet_subsys(&post_net_ops);
 err_proto:
@@ -175,6 +184,7 @@ err_wq:
 static void __exit post_exit(void)
 {
 	sock_unregister(PF_POST);
+	post_nl_exit();
 	unregister_pernet_subsys(&post_net_ops);
 	/* Sockets pin the module, so only their last work items remain. */
 	destroy_workqueue(post_wq);
@@ -187,3 +197,4 @@ module_exit(post_exit);
 MODULE_DESCRIPTION("AF_POST: Post Sockets message carriers");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS_NETPROTO(PF_POST);
+MODULE_ALIAS_GENL_FAMILY(POST_FAMILY_NAME);

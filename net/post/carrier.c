@@ -119,14 +119,15 @@ static int post_check_addr(const struct sockaddr *addr, int len)
 	}
 }
 
-/* The transient connected: the carrier is established. */
-static void post_carrier_established(struct sock *sk)
+/* The transient connected (or was accepted): the carrier is established. */
+static void post_carrier_established(struct sock *sk, bool passive)
 {
 	struct post_transient *t = post_sk(sk)->xprt;
 
 	sk->sk_state = TCP_ESTABLISHED;
 	if (sk->sk_socket)
 		sk->sk_socket->state = SS_CONNECTED;
+	post_assoc_attach(sk, passive);
 	if (post_is_msg(sk)) {
 		int err = post_tx_push(sk, t);
 
@@ -154,6 +155,7 @@ static void post_carrier_fail(struct sock *sk, bool abort)
 	sk->sk_state = TCP_CLOSE;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_set_flag(sk, SOCK_DONE);
+	post_assoc_detach(sk, POST_REASON_TRANSPORT);
 	if (ps->xprt) {
 		post_xprt_destroy(ps->xprt, abort);
 		post_xprt_publish(sk, NULL);
@@ -213,7 +215,7 @@ static void post_carrier_process(struct sock *sk)
 	tstate = READ_ONCE(t->sock->sk->sk_state);
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if ((1 << tstate) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
-			post_carrier_established(sk);
+			post_carrier_established(sk, false);
 		} else if (tstate == TCP_CLOSE) {
 			sk->sk_state = TCP_CLOSE;
 			if (sk->sk_socket)
@@ -224,6 +226,7 @@ static void post_carrier_process(struct sock *sk)
 	}
 	if (sk->sk_state != TCP_ESTABLISHED || !post_is_msg(sk))
 		return;
+	post_path_sample(sk);
 
 	if (tstate == TCP_CLOSE && READ_ONCE(t->sock->sk->sk_err)) {
 		post_carrier_fail(sk, false);
@@ -367,7 +370,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	sock->state = SS_CONNECTING;
 	err = kernel_connect(t->sock, addr, len, flags);
 	if (!err) {
-		post_carrier_established(sk);
+		post_carrier_established(sk, false);
 	} else if (err == -EINPROGRESS || err == -EINTR ||
 		   err == -ERESTARTSYS) {
 		/* completes in post_carrier_process() */
@@ -486,13 +489,14 @@ static int post_accept(struct socket *sock, struct socket *newsock,
 	lock_sock(newsk);
 	post_xprt_publish(newsk, t);
 	post_xprt_attach(t);
-	post_carrier_established(newsk);
+	post_carrier_established(newsk, true);
 	if (post_is_msg(newsk))
 		queue_work(post_wq, &t->rx_work);	/* bytes that came early */
 	release_sock(newsk);
 	return 0;
 
 err_free_sk:
+	post_carrier_unregister(newsk, POST_REASON_CLOSE);
 	newsock->sk = NULL;
 	sock_orphan(newsk);
 	sock_put(newsk);
@@ -637,6 +641,7 @@ static int post_release(struct socket *sock)
 		return 0;
 
 	lock_sock(sk);
+	post_carrier_unregister(sk, POST_REASON_CLOSE);
 	t = post_sk(sk)->xprt;
 	if (t && post_is_msg(sk) && !t->listener && t->attached &&
 	    sk->sk_state == TCP_ESTABLISHED) {
@@ -1156,6 +1161,70 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	}
 }
 
+/* POST_INFO: the carrier, its association and counters. */
+static int post_get_info(struct sock *sk, char __user *optval,
+			 int __user *optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_info info = {};
+	int len;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(info));
+
+	lock_sock(sk);
+	post_path_sample(sk);
+	info.carrier_id = ps->id;
+	info.state = sk->sk_state;
+	if (ps->assoc) {
+		info.assoc_id = ps->assoc->id;
+		info.assoc_state = READ_ONCE(ps->assoc->state);
+		info.n_paths = READ_ONCE(ps->assoc->n_paths);
+	}
+	info.msgs_sent = ps->stats.msgs_sent;
+	info.msgs_recv = READ_ONCE(ps->stats.msgs_recv);
+	info.bytes_sent = ps->stats.bytes_sent;
+	info.bytes_recv = READ_ONCE(ps->stats.bytes_recv);
+	info.msgs_expired = ps->stats.msgs_expired;
+	info.msgs_acked = ps->stats.msgs_acked;
+	info.rtt_us = ps->pinfo.rtt_us;
+	info.rttvar_us = ps->pinfo.rttvar_us;
+	release_sock(sk);
+
+	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* POST_PATHS: the association's paths and their measured properties. */
+static int post_get_paths(struct sock *sk, char __user *optval,
+			  int __user *optlen)
+{
+	struct post_path_desc *d;
+	int len, n, err = 0;
+
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	post_path_sample(sk);
+	n = post_assoc_paths(sk, len / sizeof(*d), &d);
+	release_sock(sk);
+	if (n < 0)
+		return n;
+
+	len = n * sizeof(*d);
+	if (put_user(len, optlen) || copy_to_user(optval, d, len))
+		err = -EFAULT;
+	kfree(d);
+	return err;
+}
+
 static int post_getsockopt(struct socket *sock, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
@@ -1164,6 +1233,10 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 	struct post_transient *t;
 	int idx, len, val, err;
 
+	if (level == SOL_POST && optname == POST_INFO)
+		return post_get_info(sk, optval, optlen);
+	if (level == SOL_POST && optname == POST_PATHS)
+		return post_get_paths(sk, optval, optlen);
 	if (level == SOL_POST) {
 		if (!post_is_msg(sk))
 			return -EINVAL;

@@ -9,7 +9,9 @@
 
 #include <linux/bvec.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
 #include <linux/rhashtable-types.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -403,6 +405,146 @@ enum {
 	POST_TCPOPT_MAX
 };
 
+/* ---- associations, paths, policy (assoc.c, netlink.c) ---- */
+
+/* Default linger time of dormant associations. */
+#define POST_DEFAULT_LINGER_MS	30000
+
+/**
+ * struct post_policy - selection properties of a namespace or carrier
+ * @pref: enum post_pref per POST_POLICY_A_RELIABILITY..._SECURITY,
+ *	indexed by attribute minus POST_POLICY_A_RELIABILITY
+ * @n_prefer: entries in @prefer_if
+ * @n_prohibit: entries in @prohibit_if
+ * @prefer_if: preferred interfaces
+ * @prohibit_if: interfaces never used
+ * @linger_ms: how long associations stay dormant
+ * @reuse: carriers between the same endpoints share an association
+ */
+struct post_policy {
+	u8	pref[5];
+	u8	n_prefer;
+	u8	n_prohibit;
+	int	prefer_if[POST_POLICY_MAX_IFS];
+	int	prohibit_if[POST_POLICY_MAX_IFS];
+	u32	linger_ms;
+	bool	reuse;
+};
+
+struct post_counters {
+	u64	msgs_sent;
+	u64	msgs_recv;
+	u64	bytes_sent;
+	u64	bytes_recv;
+	u64	msgs_expired;
+	u64	msgs_acked;
+};
+
+/* measured properties of a path, from its transport */
+struct post_path_info {
+	u32	rtt_us;
+	u32	rttvar_us;
+	u64	delivery_rate;
+	u32	retrans;
+	u32	mtu;
+};
+
+#define POST_PATHF_BACKUP	BIT(0)
+#define POST_PATHF_ADMIN_DOWN	BIT(1)
+#define POST_PATHF_UP		BIT(2)	/* a carrier's transient uses it */
+
+/**
+ * struct post_path - a local/remote pair an association may use
+ * @list: entry in the association's @paths
+ * @id: unique within the association, from 1
+ * @local: local address (AF_UNSPEC: any)
+ * @remote: remote address and port
+ * @ifindex: local interface, 0 for any
+ * @flags: POST_PATHF_*
+ */
+struct post_path {
+	struct list_head	list;
+	u32			id;
+	struct sockaddr_storage	local;
+	struct sockaddr_storage	remote;
+	int			ifindex;
+	u32			flags;
+};
+
+struct post_net;
+
+/**
+ * struct post_assoc - an association between two endpoints
+ * @refcnt: the registry, each carrier and a pending linger work
+ * @id: id in the namespace, from 1
+ * @pn: the namespace's state
+ * @state: enum post_assoc_state; written under post_net.lock, read
+ *	locklessly by POST_INFO
+ * @passive: made for accepted carriers (matched by local port)
+ * @admin: made by the administrator; kept until deleted, or for
+ *	@linger_ms while dormant if that is set
+ * @local: local endpoint (AF_UNSPEC: any)
+ * @remote: remote endpoint
+ * @linger_ms: dormant this long before it closes
+ * @paths: its paths (struct post_path)
+ * @n_paths: entries in @paths
+ * @next_path_id: the last path id given out
+ * @carriers: its carriers (post_sock.assoc_node)
+ * @n_carriers: entries in @carriers
+ * @stats_carriers: carriers it has had
+ * @resumes: times it went from dormant to active again
+ * @closed_stats: counters of carriers that left
+ * @linger_work: closes it when it stayed dormant for @linger_ms
+ *
+ * All but @refcnt and @state are protected by post_net.lock.
+ */
+struct post_assoc {
+	refcount_t		refcnt;
+	u32			id;
+	struct post_net		*pn;
+	u8			state;
+	bool			passive;
+	bool			admin;
+	struct sockaddr_storage	local;
+	struct sockaddr_storage	remote;
+	u32			linger_ms;
+	struct list_head	paths;
+	u32			n_paths;
+	u32			next_path_id;
+	struct list_head	carriers;
+	u32			n_carriers;
+	u64			stats_carriers;
+	u64			resumes;
+	struct post_counters	closed_stats;
+	struct delayed_work	linger_work;
+};
+
+/**
+ * struct post_net - per network namespace state
+ * @sysctl_hdr: the net.post sysctl table of the namespace
+ * @max_msg_size: net.post.max_msg_size, read locklessly
+ * @lock: protects everything below, and the associations' fields;
+ *	a mutex, taken after a carrier's socket lock
+ * @assocs: associations by id
+ * @carriers: open carriers by id (struct post_sock)
+ * @next_assoc_id: cursor for cyclic id allocation
+ * @next_carrier_id: cursor for cyclic id allocation
+ * @policy: the system policy
+ * @net: the namespace
+ */
+struct post_net {
+	struct ctl_table_header	*sysctl_hdr;
+	unsigned int		max_msg_size;
+
+	struct mutex		lock;	/* see above */
+	struct xarray		assocs;
+	struct xarray		carriers;
+	u32			next_assoc_id;
+	u32			next_carrier_id;
+	struct post_policy	policy;
+	struct net		*net;
+};
+
 /* post_sock.flags bits */
 enum {
 	POST_F_ORPHAN,		/* closed; still flushing queued messages */
@@ -470,6 +612,17 @@ enum {
  * @ack_in_seqs: the peer's explicit acknowledgments not yet applied
  * @rx_waiters: readers sleeping in recvmsg(); while there are any, the
  *	transient's data_ready only wakes them and they parse themselves
+ * @id: the carrier's id in its namespace (post_net.carriers), 0 if none
+ * @assoc: its association once established, or NULL
+ * @assoc_node: entry in the association's carriers, under post_net.lock
+ * @path_id: the association's path its transient uses
+ * @path_sampled: jiffies when @pinfo was last sampled
+ * @pinfo: measured properties of its path, read locklessly
+ * @xprt_state: TCP state of its transient when @pinfo was sampled
+ * @local: its local address once established (post_net.lock)
+ * @remote: its peer's address once established (post_net.lock)
+ * @stats: counters, written under the socket lock (msgs_recv and
+ *	bytes_recv under @rx_lock), read locklessly
  *
  * Unless stated otherwise, fields are protected by the socket lock.
  */
@@ -525,11 +678,28 @@ struct post_sock {
 	u32			n_ack_in;
 	u64			ack_in_seqs[POST_ACK_MAX];
 	atomic_t		rx_waiters;
+
+	u32			id;
+	struct post_assoc	*assoc;
+	struct list_head	assoc_node;
+	u32			path_id;
+	unsigned long		path_sampled;
+	struct post_path_info	pinfo;
+	u8			xprt_state;
+	struct sockaddr_storage	local;
+	struct sockaddr_storage	remote;
+	struct post_counters	stats;
 };
 
 static inline struct post_sock *post_sk(const struct sock *sk)
 {
 	return (struct post_sock *)sk;
+}
+
+/* Counters have one writer at a time and lockless readers. */
+static inline void post_stat_inc(u64 *c, u64 n)
+{
+	WRITE_ONCE(*c, *c + n);
 }
 
 static inline bool post_is_msg(const struct sock *sk)
@@ -540,6 +710,7 @@ static inline bool post_is_msg(const struct sock *sk)
 extern struct workqueue_struct *post_wq;
 
 /* af_post.c */
+struct post_net *post_net(const struct net *net);
 u32 post_net_max_msg(const struct net *net);
 struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 			   int kern);
@@ -604,5 +775,40 @@ int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			  unsigned int optlen);
 int post_sched_getsockopt(struct sock *sk, int optname, char __user *optval,
 			  int __user *optlen);
+
+/* assoc.c */
+void post_assoc_net_init(struct post_net *pn);
+void post_assoc_net_exit(struct post_net *pn);
+struct post_assoc *post_assoc_new(struct post_net *pn,
+				  const struct sockaddr_storage *local,
+				  const struct sockaddr_storage *remote,
+				  bool passive);
+void post_assoc_close(struct post_assoc *a, u32 reason);
+void post_assoc_linger(struct post_assoc *a);
+void post_assoc_put(struct post_assoc *a);
+void post_assoc_stats(struct post_assoc *a, struct post_counters *c);
+void post_assoc_attach(struct sock *sk, bool passive);
+void post_assoc_detach(struct sock *sk, u32 reason);
+struct post_path *post_path_new(struct post_assoc *a,
+				const struct sockaddr_storage *local,
+				const struct sockaddr_storage *remote,
+				int ifindex, u32 flags);
+struct post_path *post_path_find(struct post_assoc *a, u32 id);
+void post_path_del(struct post_assoc *a, struct post_path *p);
+void post_path_sample(struct sock *sk);
+void post_path_props(struct post_assoc *a, const struct post_path *p,
+		     struct post_path_info *pi);
+int post_assoc_paths(struct sock *sk, unsigned int max,
+		     struct post_path_desc **res);
+int post_carrier_register(struct sock *sk);
+void post_carrier_unregister(struct sock *sk, u32 reason);
+
+/* netlink.c */
+int post_nl_init(void);
+void post_nl_exit(void);
+void post_nl_assoc_event(struct post_assoc *a, u8 cmd, u32 reason);
+void post_nl_path_event(struct post_assoc *a, struct post_path *p, u8 cmd,
+			u32 reason);
+void post_nl_carrier_event(struct sock *sk, u8 cmd, u32 reason);
 
 #endif /* _NET_POST_PROTOCOL_H */

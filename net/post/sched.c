@@ -415,8 +415,10 @@ ALLOW_ERROR_INJECTION(post_sched_start, ERRNO);
 static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
 {
 	post_msg_drop_seq(post_sk(sk), m);
-	if (ev)
+	if (ev) {
+		post_stat_inc(&post_sk(sk)->stats.msgs_acked, 1);
 		post_ev_queue(sk, m->id, POST_EV_ACKED);
+	}
 	post_msg_retire(sk, m);
 }
 
@@ -438,6 +440,8 @@ static void post_msg_sent(struct sock *sk, struct post_msg *m)
 	}
 	post_msg_unqueue(sk, m);
 	m->state = POST_MSG_SENT;
+	post_stat_inc(&ps->stats.msgs_sent, 1);
+	post_stat_inc(&ps->stats.bytes_sent, m->len);
 	post_ev_queue(sk, m->id, POST_EV_SENT);
 	if (READ_ONCE(ps->rx_eof))
 		post_msg_acked(sk, m, false);
@@ -485,6 +489,7 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 		} else {
 			post_msg_retire(sk, m);
 		}
+		post_stat_inc(&post_sk(sk)->stats.msgs_expired, 1);
 		post_ev_queue(sk, m->id, POST_EV_EXPIRED);
 	}
 }
@@ -972,6 +977,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 	if (expired) {
 		m->flags |= POST_MSGF_EXPIRED;
 		post_msg_retire(sk, m);
+		post_stat_inc(&post_sk(sk)->stats.msgs_expired, 1);
 		post_ev_queue(sk, m->id, POST_EV_EXPIRED);
 		kfree(ante);
 		return 0;

@@ -697,6 +697,8 @@ static int post_rx_ready(struct sock *sk, struct post_rmsg *rm,
 
 	ps->nr_partial--;
 	ps->partial_bytes -= rm->len;
+	post_stat_inc(&ps->stats.msgs_recv, 1);
+	post_stat_inc(&ps->stats.bytes_recv, rm->len);
 	if (sock_flag(sk, SOCK_DEAD))
 		list_move_tail(&rm->list, dead);
 	else

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AF_POST: associations, their paths, carriers and the system policy of
+ * a network namespace.
+ *
+ * An association is the long-lived relation between a local and a
+ * remote endpoint.  Carriers join one when they connect or are
+ * accepted, the administrator may create one beforehand, and it stays
+ * dormant for its linger time once its last carrier is gone.
+ *
+ * Everything here is per network namespace and protected by that
+ * namespace's post_net.lock, a mutex taken in process context only,
+ * after the carrier's socket lock when both are held.  Fields that
+ * carriers update on the data path are atomics or read with
+ * READ_ONCE().
+ */
+
+#include <linux/error-injection.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/ipv6.h>
+#include <net/tcp.h>
+
+#include "protocol.h"
+
+/* Sample a carrier's transport for its path at most this often. */
+#define POST_PATH_SAMPLE	(HZ / 10)
+
+static void post_assoc_linger_work(struct work_struct *work);
+
+static void post_assoc_free(struct post_assoc *a)
+{
+	struct post_path *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, &a->paths, list)
+		kfree(p);
+	kfree(a);
+}
+
+void post_assoc_put(struct post_assoc *a)
+{
+	if (refcount_dec_and_test(&a->refcnt))
+		post_assoc_free(a);
+}
+
+/* The address without its port, for matching. */
+static bool post_addr_eq(const struct sockaddr_storage *x,
+			 const struct sockaddr_storage *y, bool port)
+{
+	const struct sockaddr_in *x4 = (const void *)x, *y4 = (const void *)y;
+	const struct sockaddr_in6 *x6 = (const void *)x, *y6 = (const void *)y;
+
+	if (x->ss_family != y->ss_family)
+		return false;
+	if (x->ss_family == AF_INET)
+		return x4->sin_addr.s_addr == y4->sin_addr.s_addr &&
+		       (!port || x4->sin_port == y4->sin_port);
+	return ipv6_addr_equal(&x6->sin6_addr, &y6->sin6_addr) &&
+	       (!port || x6->sin6_port == y6->sin6_port);
+}
+
+static bool post_addr_any(const struct sockaddr_storage *x)
+{
+	const struct sockaddr_in *x4 = (const void *)x;
+	const struct sockaddr_in6 *x6 = (const void *)x;
+
+	if (x->ss_family == AF_INET)
+		return x4->sin_addr.s_addr == htonl(INADDR_ANY);
+	return ipv6_addr_any(&x6->sin6_addr);
+}
+
+/**
+ * post_path_new - add a path to an association
+ * @a: the association; post_net.lock held
+ * @local: local end (family AF_UNSPEC for any)
+ * @remote: remote end
+ * @ifindex: local interface, 0 for any
+ * @flags: POST_PATHF_*
+ *
+ * Return: the path, or an ERR_PTR: -EEXIST for a duplicate, -ENOMEM.
+ */
+struct post_path *post_path_new(struct post_assoc *a,
+				const struct sockaddr_storage *local,
+				const struct sockaddr_storage *remote,
+				int ifindex, u32 flags)
+{
+	struct post_path *p;
+
+	list_for_each_entry(p, &a->paths, list)
+		if (p->ifindex == ifindex &&
+		    post_addr_eq(&p->remote, remote, true) &&
+		    p->local.ss_family == local->ss_family &&
+		    (local->ss_family == AF_UNSPEC ||
+		     post_addr_eq(&p->local, local, false)))
+			return ERR_PTR(-EEXIST);
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->id = ++a->next_path_id;
+	p->local = *local;
+	p->remote = *remote;
+	p->ifindex = ifindex;
+	p->flags = flags;
+	list_add_tail(&p->list, &a->paths);
+	a->n_paths++;
+	return p;
+}
+
+struct post_path *post_path_find(struct post_assoc *a, u32 id)
+{
+	struct post_path *p;
+
+	list_for_each_entry(p, &a->paths, list)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+void post_path_del(struct post_assoc *a, struct post_path *p)
+{
+	list_del(&p->list);
+	a->n_paths--;
+	kfree(p);
+}
+
+/**
+ * post_assoc_new - create an association
+ * @pn: the namespace's state; its lock held
+ * @local: local endpoint (family AF_UNSPEC for any)
+ * @remote: remote endpoint
+ * @passive: created for an accepted carrier
+ *
+ * The caller finishes setting it up, then announces it to the monitor
+ * (POST_CMD_ASSOC_CREATED).
+ *
+ * Return: the association, holding the registry's reference, or an
+ * ERR_PTR.
+ */
+struct post_assoc *post_assoc_new(struct post_net *pn,
+				  const struct sockaddr_storage *local,
+				  const struct sockaddr_storage *remote,
+				  bool passive)
+{
+	struct post_assoc *a;
+	int err;
+
+	lockdep_assert_held(&pn->lock);
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	refcount_set(&a->refcnt, 1);
+	a->pn = pn;
+	a->local = *local;
+	a->remote = *remote;
+	a->passive = passive;
+	a->state = POST_ASSOC_DORMANT;
+	a->linger_ms = pn->policy.linger_ms;
+	INIT_LIST_HEAD(&a->paths);
+	INIT_LIST_HEAD(&a->carriers);
+	INIT_DELAYED_WORK(&a->linger_work, post_assoc_linger_work);
+
+	err = xa_alloc_cyclic(&pn->assocs, &a->id, a, xa_limit_31b,
+			      &pn->next_assoc_id, GFP_KERNEL);
+	if (err < 0) {
+		kfree(a);
+		return ERR_PTR(err);
+	}
+	return a;
+}
+
+/**
+ * post_assoc_close - take an association out of its namespace
+ * @a: the association, without carriers; post_net.lock held
+ * @reason: POST_REASON_* for the monitor
+ *
+ * Drops the registry's reference.  A pending linger work holds its own.
+ */
+void post_assoc_close(struct post_assoc *a, u32 reason)
+{
+	struct post_net *pn = a->pn;
+
+	lockdep_assert_held(&pn->lock);
+	WRITE_ONCE(a->state, POST_ASSOC_CLOSED);
+	xa_erase(&pn->assocs, a->id);
+	post_nl_assoc_event(a, POST_CMD_ASSOC_CLOSED, reason);
+	if (cancel_delayed_work(&a->linger_work))
+		post_assoc_put(a);	/* the work's reference */
+	post_assoc_put(a);
+}
+
+/**
+ * post_assoc_linger - a dormant association starts its linger time
+ * @a: the association; post_net.lock held
+ *
+ * It closes when the time ends without a carrier joining.  An
+ * administrator's association without a linger time stays until it is
+ * deleted.
+ */
+void post_assoc_linger(struct post_assoc *a)
+{
+	lockdep_assert_held(&a->pn->lock);
+	if (!a->linger_ms)
+		return;
+	refcount_inc(&a->refcnt);
+	if (!queue_delayed_work(post_wq, &a->linger_work,
+				msecs_to_jiffies(a->linger_ms)))
+		post_assoc_put(a);
+}
+
+static void post_assoc_linger_work(struct work_struct *work)
+{
+	struct post_assoc *a = container_of(to_delayed_work(work),
+					    struct post_assoc, linger_work);
+	struct post_net *pn = a->pn;
+
+	mutex_lock(&pn->lock);
+	if (READ_ONCE(a->state) == POST_ASSOC_DORMANT && !a->n_carriers)
+		post_assoc_close(a, POST_REASON_LINGER);
+	mutex_unlock(&pn->lock);
+	post_assoc_put(a);
+}
+
+/* Sum of the counters of the association and its live carriers. */
+void post_assoc_stats(struct post_assoc *a, struct post_counters *c)
+{
+	struct post_sock *ps;
+
+	lockdep_assert_held(&a->pn->lock);
+	*c = a->closed_stats;
+	list_for_each_entry(ps, &a->carriers, assoc_node) {
+		c->msgs_sent += READ_ONCE(ps->stats.msgs_sent);
+		c->msgs_recv += READ_ONCE(ps->stats.msgs_recv);
+		c->bytes_sent += READ_ONCE(ps->stats.bytes_sent);
+		c->bytes_recv += READ_ONCE(ps->stats.bytes_recv);
+		c->msgs_expired += READ_ONCE(ps->stats.msgs_expired);
+		c->msgs_acked += READ_ONCE(ps->stats.msgs_acked);
+	}
+}
+
+static void post_sock_addrs(struct post_transient *t,
+			    struct sockaddr_storage *local,
+			    struct sockaddr_storage *remote)
+{
+	memset(local, 0, sizeof(*local));
+	memset(remote, 0, sizeof(*remote));
+	kernel_getsockname(t->sock, (struct sockaddr *)local);
+	kernel_getpeername(t->sock, (struct sockaddr *)remote);
+}
+
+/* An association a new carrier may join.  post_net.lock held. */
+static struct post_assoc *post_assoc_match(struct post_net *pn,
+					   const struct sockaddr_storage *local,
+					   const struct sockaddr_storage *remote,
+					   bool passive)
+{
+	struct post_assoc *a;
+	unsigned long id;
+
+	xa_for_each(&pn->assocs, id, a) {
+		if (a->passive != passive)
+			continue;
+		/* the ephemeral port is the connecting side's own */
+		if (!post_addr_eq(&a->remote, remote, !passive))
+			continue;
+		if (a->local.ss_family == AF_UNSPEC ||
+		    (a->local.ss_family == local->ss_family &&
+		     post_addr_any(&a->local)) ||
+		    post_addr_eq(&a->local, local, passive))
+			return a;
+	}
+	return NULL;
+}
+
+/**
+ * post_assoc_attach - a carrier is established: join its association
+ * @sk: the carrier, locked, its transient connected
+ * @passive: it was accepted
+ *
+ * Joins the association for the same endpoints when the policy lets
+ * carriers share, else creates one, and makes it active.  Without
+ * memory the carrier simply has no association.
+ */
+void post_assoc_attach(struct sock *sk, bool passive)
+{
+	struct post_net *pn = post_net(sock_net(sk));
+	struct sockaddr_storage local, remote;
+	struct post_sock *ps = post_sk(sk);
+	u32 reason = passive ? POST_REASON_ACCEPT : POST_REASON_CONNECT;
+	struct post_assoc *a = NULL;
+	struct post_path *p;
+
+	if (ps->assoc || !ps->xprt)
+		return;
+	post_sock_addrs(ps->xprt, &local, &remote);
+
+	mutex_lock(&pn->lock);
+	if (pn->policy.reuse)
+		a = post_assoc_match(pn, &local, &remote, passive);
+	if (!a) {
+		a = post_assoc_new(pn, &local, &remote, passive);
+		if (IS_ERR(a))
+			goto out;
+		post_nl_assoc_event(a, POST_CMD_ASSOC_CREATED, reason);
+	}
+	refcount_inc(&a->refcnt);
+	ps->assoc = a;
+	ps->local = local;
+	ps->remote = remote;
+	WRITE_ONCE(ps->xprt_state, TCP_ESTABLISHED);
+	list_add_tail(&ps->assoc_node, &a->carriers);
+	a->n_carriers++;
+	a->stats_carriers++;
+	if (cancel_delayed_work(&a->linger_work))
+		post_assoc_put(a);
+
+	/* the carrier's path, found or new */
+	p = NULL;
+	list_for_each_entry(p, &a->paths, list)
+		if (post_addr_eq(&p->remote, &remote, !passive) &&
+		    (p->local.ss_family == AF_UNSPEC ||
+		     post_addr_eq(&p->local, &local, false)))
+			break;
+	if (list_entry_is_head(p, &a->paths, list)) {
+		p = post_path_new(a, &local, &remote, 0, 0);
+		if (IS_ERR(p))
+			p = NULL;
+	}
+	ps->path_id = p ? p->id : 0;
+	if (p && !(p->flags & POST_PATHF_UP)) {
+		p->flags |= POST_PATHF_UP;
+		post_nl_path_event(a, p, POST_CMD_PATH_UP, reason);
+	}
+	if (a->state != POST_ASSOC_ACTIVE) {
+		if (a->state == POST_ASSOC_DORMANT && a->stats_carriers > 1)
+			a->resumes++;
+		WRITE_ONCE(a->state, POST_ASSOC_ACTIVE);
+		post_nl_assoc_event(a, POST_CMD_ASSOC_ACTIVE, reason);
+	}
+	post_nl_carrier_event(sk, POST_CMD_CARRIER_CREATED, reason);
+out:
+	mutex_unlock(&pn->lock);
+}
+
+/**
+ * post_assoc_detach - a carrier leaves its association
+ * @sk: the carrier, locked
+ * @reason: POST_REASON_* for the monitor
+ *
+ * The last carrier leaving makes the association dormant for its
+ * linger time, or closes it at once without one.
+ */
+void post_assoc_detach(struct sock *sk, u32 reason)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path *p;
+	struct post_net *pn;
+
+	if (!a)
+		return;
+	pn = a->pn;
+	mutex_lock(&pn->lock);
+	post_nl_carrier_event(sk, POST_CMD_CARRIER_CLOSED, reason);
+	a->closed_stats.msgs_sent += ps->stats.msgs_sent;
+	a->closed_stats.msgs_recv += ps->stats.msgs_recv;
+	a->closed_stats.bytes_sent += ps->stats.bytes_sent;
+	a->closed_stats.bytes_recv += ps->stats.bytes_recv;
+	a->closed_stats.msgs_expired += ps->stats.msgs_expired;
+	a->closed_stats.msgs_acked += ps->stats.msgs_acked;
+	list_del(&ps->assoc_node);
+	ps->assoc = NULL;
+	if (--a->n_carriers || a->state == POST_ASSOC_CLOSED)
+		goto out;
+
+	list_for_each_entry(p, &a->paths, list) {
+		if (!(p->flags & POST_PATHF_UP))
+			continue;
+		p->flags &= ~POST_PATHF_UP;
+		post_nl_path_event(a, p, POST_CMD_PATH_DOWN, reason);
+	}
+	if (!a->linger_ms && !a->admin) {
+		post_assoc_close(a, POST_REASON_LAST_CARRIER);
+		goto out;
+	}
+	WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
+	post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
+	post_assoc_linger(a);
+out:
+	mutex_unlock(&pn->lock);
+	post_assoc_put(a);
+}
+
+/**
+ * post_path_sample - refresh the measured properties of a carrier's path
+ * @sk: the carrier, locked
+ *
+ * Called as the carrier moves data; samples its transient's TCP state
+ * at most every POST_PATH_SAMPLE.
+ */
+void post_path_sample(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	struct tcp_info ti;
+
+	if (!t || t->listener || !ps->assoc ||
+	    time_before(jiffies, ps->path_sampled + POST_PATH_SAMPLE))
+		return;
+	ps->path_sampled = jiffies;
+	tcp_get_info(t->sock->sk, &ti);
+	WRITE_ONCE(ps->xprt_state, ti.tcpi_state);
+	WRITE_ONCE(ps->pinfo.rtt_us, ti.tcpi_rtt);
+	WRITE_ONCE(ps->pinfo.rttvar_us, ti.tcpi_rttvar);
+	WRITE_ONCE(ps->pinfo.delivery_rate, ti.tcpi_delivery_rate);
+	WRITE_ONCE(ps->pinfo.retrans, ti.tcpi_total_retrans);
+	WRITE_ONCE(ps->pinfo.mtu, ti.tcpi_pmtu);
+}
+
+/**
+ * post_path_props - the measured properties of a path
+ * @a: its association; post_net.lock held
+ * @p: the path
+ * @pi: filled from the carriers that use it; zero if none does
+ */
+void post_path_props(struct post_assoc *a, const struct post_path *p,
+		     struct post_path_info *pi)
+{
+	struct post_sock *ps;
+
+	memset(pi, 0, sizeof(*pi));
+	list_for_each_entry(ps, &a->carriers, assoc_node) {
+		if (ps->path_id != p->id)
+			continue;
+		pi->rtt_us = READ_ONCE(ps->pinfo.rtt_us);
+		pi->rttvar_us = READ_ONCE(ps->pinfo.rttvar_us);
+		pi->delivery_rate = READ_ONCE(ps->pinfo.delivery_rate);
+		pi->retrans = READ_ONCE(ps->pinfo.retrans);
+		pi->mtu = READ_ONCE(ps->pinfo.mtu);
+		return;
+	}
+}
+
+/**
+ * post_assoc_paths - describe the paths of a carrier's association
+ * @sk: the carrier, locked
+ * @max: most entries wanted
+ * @res: set to a kcalloc()ed array the caller frees, or NULL
+ *
+ * Return: the number of entries in *@res, or -ENOMEM.
+ */
+int post_assoc_paths(struct sock *sk, unsigned int max,
+		     struct post_path_desc **res)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path_desc *d;
+	struct post_path_info pi;
+	struct post_path *p;
+	int n = 0;
+
+	*res = NULL;
+	if (!a || !max)
+		return 0;
+	mutex_lock(&a->pn->lock);
+	max = min(max, a->n_paths);
+	d = kcalloc(max, sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		n = -ENOMEM;
+		goto out;
+	}
+	list_for_each_entry(p, &a->paths, list) {
+		if (n == max)
+			break;
+		post_path_props(a, p, &pi);
+		d[n].id = p->id;
+		d[n].state = !!(p->flags & POST_PATHF_UP);
+		d[n].backup = !!(p->flags & POST_PATHF_BACKUP);
+		d[n].admin_up = !(p->flags & POST_PATHF_ADMIN_DOWN);
+		d[n].rtt_us = pi.rtt_us;
+		d[n].rttvar_us = pi.rttvar_us;
+		d[n].delivery_rate = pi.delivery_rate;
+		d[n].retrans = pi.retrans;
+		d[n].mtu = pi.mtu;
+		memcpy(&d[n].local, &p->local, sizeof(d[n].local));
+		memcpy(&d[n].remote, &p->remote, sizeof(d[n].remote));
+		n++;
+	}
+	*res = d;
+out:
+	mutex_unlock(&a->pn->lock);
+	return n;
+}
+
+/**
+ * post_carrier_register - give a new carrier its id in the namespace
+ * @sk: the carrier
+ *
+ * Return: 0 or -ENOMEM (-EBUSY when every id is taken).
+ */
+int post_carrier_register(struct sock *sk)
+{
+	struct post_net *pn = post_net(sock_net(sk));
+	struct post_sock *ps = post_sk(sk);
+	int err;
+
+	mutex_lock(&pn->lock);
+	err = xa_alloc_cyclic(&pn->carriers, &ps->id, ps, xa_limit_31b,
+			      &pn->next_carrier_id, GFP_KERNEL);
+	mutex_unlock(&pn->lock);
+	return err < 0 ? err : 0;
+}
+ALLOW_ERROR_INJECTION(post_carrier_register, ERRNO);
+
+/**
+ * post_carrier_unregister - the application closed the carrier
+ * @sk: the carrier, locked (or never seen by anyone)
+ * @reason: POST_REASON_* for the monitor
+ */
+void post_carrier_unregister(struct sock *sk, u32 reason)
+{
+	struct post_net *pn = post_net(sock_net(sk));
+	struct post_sock *ps = post_sk(sk);
+
+	post_assoc_detach(sk, reason);
+	if (!ps->id)
+		return;
+	mutex_lock(&pn->lock);
+	xa_erase(&pn->carriers, ps->id);
+	mutex_unlock(&pn->lock);
+	ps->id = 0;
+}
+
+void post_assoc_net_init(struct post_net *pn)
+{
+	mutex_init(&pn->lock);
+	xa_init_flags(&pn->assocs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&pn->carriers, XA_FLAGS_ALLOC1);
+	pn->policy.linger_ms = POST_DEFAULT_LINGER_MS;
+	pn->policy.reuse = true;
+}
+
+/*
+ * The namespace is going away.  Carriers pin it, so none is left, but
+ * dormant and administrator-made associations are.
+ */
+void post_assoc_net_exit(struct post_net *pn)
+{
+	struct post_assoc *a;
+	unsigned long id;
+
+	mutex_lock(&pn->lock);
+	xa_for_each(&pn->assocs, id, a)
+		post_assoc_close(a, POST_REASON_NETNS);
+	mutex_unlock(&pn->lock);
+	/* a linger work already running may still wait for pn->lock */
+	flush_workqueue(post_wq);
+	xa_destroy(&pn->assocs);
+	xa_destroy(&pn->carriers);
+}
