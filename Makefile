@@ -11,7 +11,7 @@ SUBDIRS := $(wildcard userspace/Makefile selftests/Makefile bench/Makefile)
 SUBMAKE = $(MAKE) -s --no-print-directory UAPI_DIR=$(UAPI_DIR) KSFT_DIR=$(KSFT_DIR)
 KSRC := $(filter-out %.mod.c,$(wildcard net/post/*.c)) $(wildcard net/post/*.h) include/uapi/linux/post.h
 
-.PHONY: all modules subdirs deps ksft-headers checkpatch check check-debug \
+.PHONY: all modules subdirs deps ksft-headers checkpatch check check-spec check-debug \
 	run bench clean distclean help
 
 all: modules subdirs
@@ -47,8 +47,13 @@ checkpatch: ksft-headers
 	$(CHECKPATCH_DIR)/checkpatch.pl --strict --no-tree --terse --show-types \
 		--ignore FILE_PATH_CHANGES -f $(KSRC)
 
+# the netlink spec against the uapi header and itself (ynl-gen-c included)
+check-spec:
+	tools/check-netlink-spec
+
 check: deps
 	@$(MAKE) --no-print-directory all
+	tools/check-netlink-spec
 	tools/vm-run --timeout 2400 -- selftests/run_tests.sh
 
 check-debug: deps
@@ -80,3 +85,4 @@ help:
 	@echo "make check     build and run every test in the VM"
 	@echo "make bench     run the benchmarks in the VM"
 	@echo "make checkpatch  checkpatch.pl --strict over the module"
+	@echo "make check-spec  the netlink spec against include/uapi/linux/post.h"
