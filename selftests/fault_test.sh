@@ -34,7 +34,8 @@ echo N > $D/fail_page_alloc/ignore-gfp-highmem
 echo 0 > $D/fail_page_alloc/min-order
 arm $D/fail_function 10
 : > $D/fail_function/inject
-for f in post_sched_enqueue post_xprt_create post_payload_alloc post_sched_start; do
+for f in post_sched_enqueue post_xprt_create post_payload_alloc post_sched_start \
+	 post_carrier_register; do
 	echo $f >> $D/fail_function/inject && echo -12 > $D/fail_function/$f/retval
 done
 ok $? "fail_function knows the module's injection sites"
