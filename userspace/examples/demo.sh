@@ -20,10 +20,14 @@ step "AF_POST message carrier server in $srv"
 ip netns exec $srv ./post-echo-server 192.0.2.1 4242 &
 pid=$!
 sleep 0.5
+../postctl -n $srv carrier show
 
 step "Client in $cli sends messages; the server echoes each one whole"
 ip netns exec $cli ./post-client 192.0.2.1 4242
 rc=$?
+
+step "The association the carriers used in $srv, now dormant (postctl)"
+../postctl -n $srv assoc show
 
 step "Summary"
 if [ $rc = 0 ]; then echo "PASS: every message came back whole, boundaries kept"; else echo "FAIL"; fi
