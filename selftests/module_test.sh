@@ -6,7 +6,7 @@ cd "$(dirname "$0")" || exit 1
 n=0 pass=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then pass=$((pass + 1)); echo "ok $n $2"; else fail=$((fail + 1)); echo "not ok $n $2"; fi; }
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 py='import socket,sys,time; s=socket.socket(25, socket.SOCK_SEQPACKET); sys.stdout.write("up\n"); sys.stdout.flush(); time.sleep(30)'
 python3 -c "$py" > /tmp/mt.out &
 pid=$!
@@ -32,5 +32,12 @@ done
 # and once more, leaving the module loaded for tools/vm-run to unload
 [ $r = 0 ] && ./post_pingpong && lsmod | grep -q '^post ' || r=1
 ok $r "100 load/unload cycles with carriers in between"
+
+# tools/vm-run unloads the module with these associations alive: one the
+# administrator made, one dormant after its carriers (post_pingpong)
+../userspace/postctl assoc add remote 192.0.2.1 port 9 >/dev/null &&
+../userspace/postctl policy set linger 600000 && ./post_pingpong &&
+[ "$(../userspace/postctl -j assoc show | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge 2 ]
+ok $? "associations left alive for the unload"
 echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ $fail = 0 ]
