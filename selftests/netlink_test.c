@@ -37,6 +37,7 @@ struct nl {
 	uint32_t linger;
 	uint8_t reuse;
 	int n_paths;
+	uint32_t path_mtu;
 };
 
 static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
@@ -89,6 +90,9 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 			break;
 		case POST_A_PATH:
 			nl->n_paths++;
+			mnl_attr_for_each_nested(p, a)
+				if (mnl_attr_get_type(p) == POST_PATH_A_MTU)
+					nl->path_mtu = mnl_attr_get_u32(p);
 			break;
 		case POST_A_POLICY:
 			mnl_attr_for_each_nested(p, a) {
@@ -584,8 +588,10 @@ TEST_F(ns, carriers_and_associations)
 	/* closed: dormant for the linger time, then gone */
 	close(s);
 	close(s2);
+	nl->path_mtu = 0;
 	ASSERT_EQ(0, assoc_get(nl, si.assoc_id));
 	EXPECT_EQ(POST_ASSOC_DORMANT, nl->assoc_state);
+	EXPECT_LT(0U, nl->path_mtu);	/* the path keeps what it measured */
 	close(c);
 	close(c2);
 	close(l);

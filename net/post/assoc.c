@@ -370,6 +370,9 @@ void post_assoc_detach(struct sock *sk, u32 reason)
 	a->closed_stats.bytes_recv += ps->stats.bytes_recv;
 	a->closed_stats.msgs_expired += ps->stats.msgs_expired;
 	a->closed_stats.msgs_acked += ps->stats.msgs_acked;
+	p = post_path_find(a, ps->path_id);
+	if (p && ps->pinfo.mtu)
+		p->last = ps->pinfo;	/* what the path measured, for later */
 	list_del(&ps->assoc_node);
 	ps->assoc = NULL;
 	if (--a->n_carriers || a->state == POST_ASSOC_CLOSED)
@@ -423,14 +426,15 @@ void post_path_sample(struct sock *sk)
  * post_path_props - the measured properties of a path
  * @a: its association; post_net.lock held
  * @p: the path
- * @pi: filled from the carriers that use it; zero if none does
+ * @pi: filled from a carrier that uses it, else with what was last
+ *	measured on it (zero if never)
  */
 void post_path_props(struct post_assoc *a, const struct post_path *p,
 		     struct post_path_info *pi)
 {
 	struct post_sock *ps;
 
-	memset(pi, 0, sizeof(*pi));
+	*pi = p->last;
 	list_for_each_entry(ps, &a->carriers, assoc_node) {
 		if (ps->path_id != p->id)
 			continue;

@@ -461,6 +461,7 @@ struct post_path_info {
  * @remote: remote address and port
  * @ifindex: local interface, 0 for any
  * @flags: POST_PATHF_*
+ * @last: what was last measured on it, kept when no carrier uses it
  */
 struct post_path {
 	struct list_head	list;
@@ -469,6 +470,7 @@ struct post_path {
 	struct sockaddr_storage	remote;
 	int			ifindex;
 	u32			flags;
+	struct post_path_info	last;
 };
 
 struct post_net;
