@@ -223,6 +223,18 @@ static void post_assoc_linger_work(struct work_struct *work)
 	post_assoc_put(a);
 }
 
+/* Add a carrier's counters, which it updates as we read, to @sum. */
+static void post_counters_add(struct post_counters *sum,
+			      const struct post_counters *c)
+{
+	sum->msgs_sent += READ_ONCE(c->msgs_sent);
+	sum->msgs_recv += READ_ONCE(c->msgs_recv);
+	sum->bytes_sent += READ_ONCE(c->bytes_sent);
+	sum->bytes_recv += READ_ONCE(c->bytes_recv);
+	sum->msgs_expired += READ_ONCE(c->msgs_expired);
+	sum->msgs_acked += READ_ONCE(c->msgs_acked);
+}
+
 /* Sum of the counters of the association and its live carriers. */
 void post_assoc_stats(struct post_assoc *a, struct post_counters *c)
 {
@@ -230,14 +242,8 @@ void post_assoc_stats(struct post_assoc *a, struct post_counters *c)
 
 	lockdep_assert_held(&a->pn->lock);
 	*c = a->closed_stats;
-	list_for_each_entry(ps, &a->carriers, assoc_node) {
-		c->msgs_sent += READ_ONCE(ps->stats.msgs_sent);
-		c->msgs_recv += READ_ONCE(ps->stats.msgs_recv);
-		c->bytes_sent += READ_ONCE(ps->stats.bytes_sent);
-		c->bytes_recv += READ_ONCE(ps->stats.bytes_recv);
-		c->msgs_expired += READ_ONCE(ps->stats.msgs_expired);
-		c->msgs_acked += READ_ONCE(ps->stats.msgs_acked);
-	}
+	list_for_each_entry(ps, &a->carriers, assoc_node)
+		post_counters_add(c, &ps->stats);
 }
 
 static void post_sock_addrs(struct post_transient *t,
@@ -364,12 +370,7 @@ void post_assoc_detach(struct sock *sk, u32 reason)
 	pn = a->pn;
 	mutex_lock(&pn->lock);
 	post_nl_carrier_event(sk, POST_CMD_CARRIER_CLOSED, reason);
-	a->closed_stats.msgs_sent += ps->stats.msgs_sent;
-	a->closed_stats.msgs_recv += ps->stats.msgs_recv;
-	a->closed_stats.bytes_sent += ps->stats.bytes_sent;
-	a->closed_stats.bytes_recv += ps->stats.bytes_recv;
-	a->closed_stats.msgs_expired += ps->stats.msgs_expired;
-	a->closed_stats.msgs_acked += ps->stats.msgs_acked;
+	post_counters_add(&a->closed_stats, &ps->stats);
 	p = post_path_find(a, ps->path_id);
 	if (p && ps->pinfo.mtu)
 		p->last = ps->pinfo;	/* what the path measured, for later */
