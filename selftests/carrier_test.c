@@ -220,12 +220,12 @@ TEST_F(ns, max_msg_size)
 	int c, s, c2, s2;
 
 	/* the namespace's limit applies to carriers created after it */
-	ASSERT_EQ(0, write_sysctl("1000"));
+	ASSERT_EQ(0, write_sysctl("5000"));
 	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
-	EXPECT_EQ(-1, send(c, big, 1001, 0));
+	EXPECT_EQ(-1, send(c, big, 5001, 0));
 	EXPECT_EQ(EMSGSIZE, errno);
-	EXPECT_EQ(1000, send(c, big, 1000, 0));
-	EXPECT_EQ(1000, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(5000, send(c, big, 5000, 0));
+	EXPECT_EQ(5000, recv(s, rbuf, sizeof(rbuf), 0));
 
 	/* the peer's (namespace A) limit is the default, 64 MiB */
 	ASSERT_EQ(0, write_sysctl("134217728"));
@@ -235,12 +235,57 @@ TEST_F(ns, max_msg_size)
 
 	EXPECT_EQ(-1, write_sysctl("0"));
 	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write_sysctl("4095"));	/* below POST_MIN_MSG_SIZE */
+	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, write_sysctl("1073741825"));
 	EXPECT_EQ(EINVAL, errno);
 	close(c);
 	close(s);
 	close(c2);
 	close(s2);
+}
+
+/*
+ * A message larger than POST_MIN_MSG_SIZE sent before the peer's HELLO
+ * waits for it; one above the peer's limit is then refused with
+ * EMSGSIZE instead of resetting the carrier at the peer.
+ */
+TEST_F(ns, early_message_over_peer_limit)
+{
+	struct sockaddr_in a;
+	int l, c, s, r1, r2;
+
+	/* the server's namespace takes at most 5000 bytes */
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	ASSERT_EQ(0, write_sysctl("5000"));
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	/* at once: the server's HELLO cannot be here yet */
+	ASSERT_EQ(4096, send(c, big, 4096, 0));
+	r1 = send(c, big, 6000, 0);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(4096, recv(s, rbuf, sizeof(rbuf), 0));
+	/* refused at once, or queued and reported on the next call */
+	usleep(200000);
+	r2 = send(c, "ok", 2, 0);
+	if (r1 == 6000) {
+		EXPECT_EQ(-1, r2);
+		EXPECT_EQ(EMSGSIZE, errno);
+		ASSERT_EQ(2, send(c, "ok", 2, 0));
+	} else {
+		EXPECT_EQ(-1, r1);
+		EXPECT_EQ(2, r2);
+	}
+	/* the carrier lives on: the peer never saw the big one */
+	ASSERT_EQ(2, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "ok", 2));
+	close(c);
+	close(s);
+	close(l);
 }
 
 TEST_F(ns, unsupported_input)
@@ -769,7 +814,11 @@ TEST_F(ns, accept_nonblocking_and_poll)
 
 /* ---- the wire ---- */
 
-static int raw_to_post_listener(struct nspair *p, int *l, int *s)
+/*
+ * A plain TCP socket connected to an AF_POST listener.  accept() returns
+ * the carrier once the peer sent its HELLO, or broke the protocol.
+ */
+static int raw_to_post_listener(struct nspair *p, int *l)
 {
 	struct sockaddr_in a;
 	int r;
@@ -778,8 +827,23 @@ static int raw_to_post_listener(struct nspair *p, int *l, int *s)
 	r = socket(AF_INET, SOCK_STREAM, 0);
 	if (*l < 0 || r < 0 || connect(r, (void *)&a, sizeof(a)))
 		return -1;
-	*s = accept(*l, NULL, NULL);
-	return *s < 0 ? -1 : r;
+	return r;
+}
+
+/* The HELLO our end sends: check it and skip it, extensions and all. */
+static void read_hello(struct __test_metadata *_metadata, int r)
+{
+	uint8_t f[300];
+	uint32_t len;
+
+	ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+	ASSERT_EQ(1, f[0]);
+	len = ntohl(*(uint32_t *)(f + 4));
+	ASSERT_GE(len, 32U);
+	ASSERT_LE(len, 256U);
+	ASSERT_EQ((ssize_t)len, recv(r, f + 8, len, MSG_WAITALL));
+	EXPECT_EQ(0x504f5354U, ntohl(*(uint32_t *)(f + 8)));
+	EXPECT_EQ(1, f[12]);
 }
 
 TEST_F(ns, garbage_from_plain_tcp)
@@ -788,13 +852,15 @@ TEST_F(ns, garbage_from_plain_tcp)
 	int l, s, r;
 	ssize_t n;
 
-	r = raw_to_post_listener(&self->p, &l, &s);
+	r = raw_to_post_listener(&self->p, &l);
 	ASSERT_LE(0, r);
 	ASSERT_EQ(18, send(r, "GET / HTTP/1.0\r\n\r\n", 18, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
 	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 	EXPECT_EQ(-1, recv(s, rbuf, 100, 0));
 	EXPECT_EQ(EPROTO, errno);
-	/* the raw peer gets our HELLO, then a reset */
+	/* the raw peer gets a reset */
 	setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while ((n = recv(r, rbuf, sizeof(rbuf), 0)) > 0)
 		;
@@ -813,7 +879,7 @@ TEST_F(ns, handcrafted_frames)
 	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
 	int l, s, r;
 
-	r = raw_to_post_listener(&self->p, &l, &s);
+	r = raw_to_post_listener(&self->p, &l);
 	ASSERT_LE(0, r);
 	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
 	n += frame_data(f + n, 1, 42, 9, 0, "abc", 3);
@@ -822,6 +888,8 @@ TEST_F(ns, handcrafted_frames)
 	n += frame_data(f + n, 2, 42, 9, 6, "ghi", 3);
 	n += frame_data(f + n, 1 | 2, 44, 0, 0, "", 0);	/* empty */
 	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
 	ASSERT_EQ(2, recvmsg(s, &m, 0));
 	EXPECT_EQ(0, memcmp(rbuf, "xy", 2));
 	ASSERT_EQ(9, recvmsg(s, &m, 0));
@@ -831,10 +899,7 @@ TEST_F(ns, handcrafted_frames)
 	ASSERT_EQ(0, recvmsg(s, &m, 0));
 	EXPECT_TRUE(m.msg_flags & MSG_EOR);
 	/* our end's first bytes are a HELLO */
-	ASSERT_EQ(40, recv(r, f, 40, MSG_WAITALL));
-	EXPECT_EQ(1, f[0]);
-	EXPECT_EQ(0x504f5354U, ntohl(*(uint32_t *)(f + 8)));
-	EXPECT_EQ(1, f[12]);
+	read_hello(_metadata, r);
 	/* a clean FIN between messages is EOF */
 	shutdown(r, SHUT_WR);
 	EXPECT_EQ(0, recv(s, rbuf, 100, 0));
@@ -855,13 +920,15 @@ TEST_F(ns, held_for_antecedents)
 	size_t n = 0;
 	int l, s, r;
 
-	r = raw_to_post_listener(&self->p, &l, &s);
+	r = raw_to_post_listener(&self->p, &l);
 	ASSERT_LE(0, r);
 	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
 	n += frame_data_ante(f + n, 3, 7, 1, 0, "C", 1, ante, 2);
 	n += frame_data(f + n, 3, 6, 1, 0, "B", 1);
 	n += frame_data(f + n, 3, 5, 1, 0, "A", 1);
 	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
 	for (const char *want = "BAC"; *want; want++) {
 		m.msg_control = cb;
 		m.msg_controllen = sizeof(cb);
@@ -888,17 +955,19 @@ TEST_F(ns, acks_on_the_wire)
 	uint64_t low = 0;
 	int l, s, r;
 
-	r = raw_to_post_listener(&self->p, &l, &s);
+	r = raw_to_post_listener(&self->p, &l);
 	ASSERT_LE(0, r);
 	n += frame_hello(f + n, 0x504f5354, 1, 1, 1 << 20);
 	n += frame_data(f + n, 3, 1, 1, 0, "a", 1);
 	n += frame_data(f + n, 3, 2, 1, 0, "b", 1);
 	n += frame_data(f + n, 3, 4, 1, 0, "d", 1);	/* 3 not yet */
 	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(1, recv(s, rbuf, 100, 0));
 	/* HELLO, then ACK frames until 1, 2 and 4 are covered */
-	ASSERT_EQ(40, recv(r, f, 40, MSG_WAITALL));
+	read_hello(_metadata, r);
 	bool seen4 = false;
 	while (low < 3 || !seen4) {
 		uint32_t len, cnt;
@@ -918,11 +987,26 @@ TEST_F(ns, acks_on_the_wire)
 		ASSERT_LT(got, 10U);
 	}
 	EXPECT_EQ(3U, low);
-	/* a duplicate of a delivered message is a protocol error */
+	/*
+	 * A duplicate of a delivered message (sent again after a resume)
+	 * is dropped and acknowledged again; the next one is delivered.
+	 */
 	n = frame_data(f, 3, 2, 1, 0, "b", 1);
+	n += frame_data(f + n, 3, 3, 1, 0, "c", 1);
 	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
-	EXPECT_EQ(-1, recv(s, rbuf, 100, 0));
-	EXPECT_EQ(EPROTO, errno);
+	ASSERT_EQ(1, recv(s, rbuf, 100, 0));
+	EXPECT_EQ('c', rbuf[0]);
+	EXPECT_EQ(-1, recv(s, rbuf, 100, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	while (low < 5) {
+		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+		ASSERT_EQ(4, f[0]);
+		n = ntohl(*(uint32_t *)(f + 4));
+		ASSERT_EQ((ssize_t)n, recv(r, f + 8, n, MSG_WAITALL));
+		low = be64toh(*(uint64_t *)(f + 8));
+		ASSERT_LT(++got, 20U);
+	}
+	EXPECT_EQ(5U, low);
 	close(r);
 	close(s);
 	close(l);
@@ -978,8 +1062,18 @@ TEST_F(ns, malformed_frames)
 		{ "seq beyond window", OK_HELLO,
 		  { 2, 3, 0, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0,
 		    0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 'x' }, 41 },
-		{ "abort of unknown seq", OK_HELLO,
-		  { 3, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1 }, 20 },
+		{ "abort beyond window", OK_HELLO,
+		  { 3, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 1, 0, 7, 0, 0, 0, 1 }, 20 },
+		{ "abort of seq 0", OK_HELLO,
+		  { 3, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 20 },
+		{ "hello max below 4096", 0,
+		  { 1, 0, 0, 0, 0, 0, 0, 32, 'P', 'O', 'S', 'T', 1, 1, 0, 0, 0, 0, 0x0f, 0xff }, 40 },
+		{ "hello ext overruns", 0,
+		  { 1, 0, 0, 0, 0, 0, 0, 34, 'P', 'O', 'S', 'T', 1, 1, 0, 0, 0, 0, 0x10, 0,
+		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 9 }, 42 },
+		{ "hello carrier ext bad length", 0,
+		  { 1, 0, 0, 0, 0, 0, 0, 35, 'P', 'O', 'S', 'T', 1, 1, 0, 0, 0, 0, 0x10, 0,
+		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 7 }, 43 },
 		{ "ack bad count", OK_HELLO,
 		  { 4, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0 }, 24 },
 		{ "ack too many", OK_HELLO,
@@ -997,7 +1091,7 @@ TEST_F(ns, malformed_frames)
 		size_t n = 0;
 		int l, s, r;
 
-		r = raw_to_post_listener(&self->p, &l, &s);
+		r = raw_to_post_listener(&self->p, &l);
 		ASSERT_LE(0, r);
 		if (cases[i].hello)
 			n = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
@@ -1007,6 +1101,8 @@ TEST_F(ns, malformed_frames)
 			ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
 		if (cases[i].fin)
 			shutdown(r, SHUT_WR);
+		s = accept(l, NULL, NULL);
+		ASSERT_LE(0, s) TH_LOG("case %s", cases[i].name);
 		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		errno = 0;
 		EXPECT_EQ(-1, recv(s, rbuf, 100, 0)) TH_LOG("case %s", cases[i].name);
@@ -1033,6 +1129,308 @@ TEST_F(ns, garbage_from_tcp_server)
 	EXPECT_EQ(-1, recv(c, rbuf, 100, 0));
 	EXPECT_EQ(EPROTO, errno);
 	close(r);
+	close(c);
+	close(l);
+}
+
+/* ---- dormant carriers and resuming ---- */
+
+static int want_resume(int fd, uint32_t linger_ms)
+{
+	struct post_policy_opt o = { .linger_ms = linger_ms };
+
+	o.pref[POST_PROP_RESUME] = POST_PREF_REQUIRE;
+	return setsockopt(fd, SOL_POST, POST_POLICY, &o, sizeof(o));
+}
+
+static int post_info(int fd, struct post_info *pi)
+{
+	socklen_t len = sizeof(*pi);
+
+	memset(pi, 0, sizeof(*pi));
+	return getsockopt(fd, SOL_POST, POST_INFO, pi, &len);
+}
+
+/* Wait up to @ms for carrier event @type on @fd's error queue. */
+static int wait_event(int fd, uint32_t type, int ms)
+{
+	struct post_msg_event ev[16];
+
+	for (int waited = 0; waited < ms; waited += 50) {
+		ssize_t n = recv(fd, ev, sizeof(ev), MSG_ERRQUEUE | MSG_DONTWAIT);
+
+		for (ssize_t i = 0; i < n / (ssize_t)sizeof(ev[0]); i++)
+			if (ev[i].type == type)
+				return 0;
+		if (n <= 0)
+			usleep(50000);
+	}
+	return -1;
+}
+
+/* A resumable pair: the listener and client ask for resumption. */
+static int resumable_pair(struct nspair *p, int *l, int *c, int *s)
+{
+	struct sockaddr_in a = sin4(ADDR_A, 0);
+	socklen_t len = sizeof(a);
+	uint32_t mask = POST_EV_MASK_ALL;
+	int ut = 1000;
+
+	*l = socket_in(p, p->fa, AF_POST, SOCK_SEQPACKET, 0);
+	if (*l < 0 || want_resume(*l, 20000) ||
+	    bind(*l, (void *)&a, sizeof(a)) || listen(*l, 4) ||
+	    getsockname(*l, (void *)&a, &len))
+		return -1;
+	*c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	/* a dead path is noticed after a second */
+	if (*c < 0 || want_resume(*c, 20000) ||
+	    setsockopt(*c, SOL_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)) ||
+	    setsockopt(*c, SOL_POST, POST_EVENTS, &mask, sizeof(mask)) ||
+	    connect(*c, (void *)&a, sizeof(a)))
+		return -1;
+	*s = accept(*l, NULL, NULL);
+	if (*s < 0 || setsockopt(*s, SOL_POST, POST_EVENTS, &mask, sizeof(mask)))
+		return -1;
+	return 0;
+}
+
+/*
+ * The path dies under a carrier: it goes dormant instead of failing,
+ * and the next send resumes it on a new connection, every message
+ * delivered exactly once and accept() none the wiser.
+ */
+TEST_F(ns, resume_after_path_loss)
+{
+	struct post_info ci, si;
+	int l, c, s;
+
+	ASSERT_EQ(0, resumable_pair(&self->p, &l, &c, &s));
+	ASSERT_EQ(3, send(c, "one", 3, 0));
+	ASSERT_EQ(3, recv(s, rbuf, sizeof(rbuf), 0));
+
+	/* the server's side of the link goes down: packets vanish */
+	ASSERT_EQ(0, sh("ip -n %s link set va down", self->p.a));
+	ASSERT_EQ(3, send(c, "two", 3, 0));
+	ASSERT_EQ(0, wait_event(c, POST_EV_DORMANT, 15000));
+	ASSERT_EQ(0, post_info(c, &ci));
+	EXPECT_EQ(1, ci.dormant);
+	EXPECT_EQ(TCP_ESTABLISHED, ci.state);
+	EXPECT_EQ(POST_ASSOC_DORMANT, ci.assoc_state);
+	/* dormant is not an error */
+	struct pollfd pfd = { .fd = c, .events = POLLOUT };
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_FALSE(pfd.revents & POLLHUP);
+	EXPECT_TRUE(pfd.revents & POLLOUT);
+
+	ASSERT_EQ(0, sh("ip -n %s link set va up", self->p.a));
+	usleep(300000);
+	ASSERT_EQ(5, send(c, "three", 5, 0));
+	ASSERT_EQ(0, wait_event(c, POST_EV_RESUMED, 15000));
+
+	/* "two" was lost with the old connection and sent again */
+	ASSERT_EQ(3, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "two", 3));
+	ASSERT_EQ(5, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "three", 5));
+	usleep(300000);
+	EXPECT_EQ(-1, recv(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	/* the resuming connection was not a new carrier */
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* both ways work on the new connection */
+	ASSERT_EQ(4, send(s, "back", 4, 0));
+	ASSERT_EQ(4, recv(c, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "back", 4));
+	ASSERT_EQ(0, post_info(c, &ci));
+	ASSERT_EQ(0, post_info(s, &si));
+	EXPECT_EQ(0, ci.dormant);
+	EXPECT_EQ(1U, ci.resumes);
+	EXPECT_LE(1U, ci.msgs_resent);
+	EXPECT_EQ(1U, si.resumes);
+	EXPECT_EQ(POST_ASSOC_ACTIVE, ci.assoc_state);
+	EXPECT_EQ(3U, si.msgs_recv);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* Without resumption in its policy a carrier fails as TCP does. */
+TEST_F(ns, no_resume_without_policy)
+{
+	struct sockaddr_in a;
+	int l, c, s, ut = 1000;
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, setsockopt(c, SOL_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut)));
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, sh("ip -n %s link set va down", self->p.a));
+	ASSERT_EQ(3, send(c, "two", 3, 0));
+	struct pollfd pfd = { .fd = c, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 15000));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	EXPECT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/*
+ * A HELLO that asks to resume a carrier without knowing its keys is
+ * refused with a reset; the carrier it names is untouched, and no
+ * carrier comes out of accept().
+ */
+TEST_F(ns, resume_forged_refused)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	struct post_info si;
+	uint8_t f[128];
+	size_t n;
+	int l, c, s, r;
+	ssize_t got;
+
+	ASSERT_EQ(0, resumable_pair(&self->p, &l, &c, &s));
+	ASSERT_EQ(0, post_info(s, &si));
+	ASSERT_NE(0U, si.carrier_id);
+	ASSERT_EQ(0, getsockname(l, (void *)&a, &len));
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = socket(AF_INET, SOCK_STREAM, 0);
+		ASSERT_EQ(0, connect(r, (void *)&a, sizeof(a)));
+		/* HELLO with a resume extension: carrier, nonce, a guessed MAC */
+		n = frame_hdr(f, 1, 0, 32 + 2 + 24);
+		memset(f + n, 0, 32 + 2 + 24);
+		*(uint32_t *)(f + n) = htonl(0x504f5354);
+		f[n + 4] = 1;
+		f[n + 5] = 1;
+		*(uint32_t *)(f + n + 8) = htonl(1 << 20);
+		f[n + 32] = 2;
+		f[n + 33] = 24;
+		*(uint32_t *)(f + n + 34) = htonl(attempt ? si.carrier_id + 1000 :
+							si.carrier_id);
+		*(uint64_t *)(f + n + 50) = 0x0123456789abcdefULL;
+		n += 32 + 2 + 24;
+		n += frame_data(f + n, 3, 2, 4, 0, "evil", 4);
+		ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+		struct timeval tv = { 5, 0 };
+		setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		got = recv(r, f, sizeof(f), 0);
+		EXPECT_EQ(-1, got);
+		EXPECT_EQ(ECONNRESET, errno);
+		close(r);
+	}
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, accept(l, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	/* nothing was injected, and the real carrier works */
+	EXPECT_EQ(-1, recv(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(2, send(c, "ok", 2, 0));
+	ASSERT_EQ(2, recv(s, rbuf, sizeof(rbuf), 0));
+	ASSERT_EQ(0, post_info(s, &si));
+	EXPECT_EQ(0U, si.resumes);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* POST_POLICY: what it takes and when. */
+TEST_F(ns, policy_sockopt)
+{
+	struct post_policy_opt o = {}, got;
+	socklen_t len = sizeof(got);
+	char longer[sizeof(o) + 8] = {};
+	struct sockaddr_in a;
+	int l, c, s;
+
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, c);
+	/* none of its own: an empty one */
+	ASSERT_EQ(0, getsockopt(c, SOL_POST, POST_POLICY, &got, &len));
+	EXPECT_EQ(sizeof(got), len);
+	EXPECT_EQ(0, got.pref[POST_PROP_RESUME]);
+	o.pref[POST_PROP_RELIABILITY] = POST_PREF_MAX + 1;
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&o, 0, sizeof(o));
+	o.pref[7] = POST_PREF_PREFER;		/* no such property */
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&o, 0, sizeof(o));
+	o.linger_ms = POST_MAX_LINGER_MS + 1;
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&o, 0, sizeof(o));
+	o.n_prohibit_if = 1;
+	o.prohibit_if[0] = 4242;
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(ENODEV, errno);
+	o.prohibit_if[0] = 0;
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&o, 0, sizeof(o));
+	o.prefer_if[3] = 1;			/* beyond n_prefer_if */
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EINVAL, errno);
+	longer[sizeof(o) + 3] = 1;		/* a later version's field */
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, longer, sizeof(longer)));
+	EXPECT_EQ(EINVAL, errno);
+	longer[sizeof(o) + 3] = 0;
+	EXPECT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, longer, sizeof(longer)));
+	/* a shorter one: the first bytes */
+	memset(&o, 0, sizeof(o));
+	o.pref[POST_PROP_RESUME] = POST_PREF_PREFER;
+	EXPECT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, 8));
+	len = sizeof(got);
+	ASSERT_EQ(0, getsockopt(c, SOL_POST, POST_POLICY, &got, &len));
+	EXPECT_EQ(POST_PREF_PREFER, got.pref[POST_PROP_RESUME]);
+
+	/* security is not offered yet: requiring it cannot be met */
+	o.pref[POST_PROP_SECURITY] = POST_PREF_REQUIRE;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	o.pref[POST_PROP_SECURITY] = 0;
+	o.pref[POST_PROP_RELIABILITY] = POST_PREF_PROHIBIT;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	o.pref[POST_PROP_RELIABILITY] = POST_PREF_AVOID;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	/* fixed once connected */
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(EISCONN, errno);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	close(c);
+	close(s);
+
+	/* a stream has no message boundaries, and does not resume */
+	c = socket(AF_POST, SOCK_STREAM, 0);
+	memset(&o, 0, sizeof(o));
+	o.pref[POST_PROP_MSG_BOUNDARIES] = POST_PREF_REQUIRE;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	close(c);
+	/* a listener checks its policy when it listens */
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	memset(&o, 0, sizeof(o));
+	o.pref[POST_PROP_MULTISTREAMING] = POST_PREF_REQUIRE;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(-1, listen(c, 1));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
 	close(c);
 	close(l);
 }

@@ -8,6 +8,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
+#include <net/if.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -434,6 +435,93 @@ TEST_F(ns, paths_add_set_del)
 	EXPECT_EQ(0, run(nl, nlh));
 	ASSERT_EQ(0, assoc_get(nl, id));
 	EXPECT_EQ(0, nl->n_paths);
+}
+
+/*
+ * The system policy against a carrier's own: a system prohibit wins,
+ * interfaces it prohibits are never used.
+ */
+TEST_F(ns, policy_enforced)
+{
+	struct nl *nl = &self->nl;
+	struct post_policy_opt o = {};
+	struct sockaddr_in a = sin4(ADDR_B, 0);
+	socklen_t len = sizeof(a);
+	unsigned int va;
+	int l, c, s;
+
+	/* nl and the carriers under test are in A, the listener in B */
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	va = if_nametoindex("va");
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	ASSERT_NE(0U, va);
+	l = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, bind(l, (void *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(l, 4));
+	ASSERT_EQ(0, getsockname(l, (void *)&a, &len));
+
+	/* the system prohibits resumption: requiring it is refused */
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_RESUME, POST_PREF_PROHIBIT, 1));
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	o.pref[POST_PROP_RESUME] = POST_PREF_REQUIRE;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EACCES, errno);
+	/* preferring it is not requiring it: it connects, without it */
+	o.pref[POST_PROP_RESUME] = POST_PREF_PREFER;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	close(s);
+	close(c);
+	/* the system requires what nothing offers: every carrier fails */
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_RESUME, POST_PREF_NONE, 1));
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_SECURITY, POST_PREF_REQUIRE, 1));
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	close(c);
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_SECURITY, POST_PREF_NONE, 1));
+
+	/* the only route leaves by a prohibited interface */
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_PROHIBIT_IF, va, 0));
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ENETUNREACH, errno);
+	close(c);
+	/* bound to it by the application: refused */
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_BINDTODEVICE, "va", 3));
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EACCES, errno);
+	close(c);
+	/* a carrier's own prohibit adds to the system's */
+	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_PROHIBIT_IF, 0, 0));
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	memset(&o, 0, sizeof(o));
+	o.n_prohibit_if = 1;
+	o.prohibit_if[0] = va;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(ENETUNREACH, errno);
+	close(c);
+	/* a preferred interface that reaches the peer is used */
+	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
+	memset(&o, 0, sizeof(o));
+	o.n_prefer_if = 2;
+	o.prefer_if[0] = 1;	/* lo: skipped */
+	o.prefer_if[1] = va;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(2, send(c, "ok", 2, 0));
+	char buf[8];
+	ASSERT_EQ(2, recv(s, buf, sizeof(buf), 0));
+	close(s);
+	close(c);
+	close(l);
 }
 
 TEST_F(ns, policy_get_set)

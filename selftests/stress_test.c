@@ -572,9 +572,6 @@ TEST_F(ns, fuzz_wire_frames)
 
 		r = socket(AF_INET, SOCK_STREAM, 0);
 		ASSERT_EQ(0, connect(r, (void *)&a, sizeof(a)));
-		c = accept(l, NULL, NULL);
-		ASSERT_LE(0, c);
-		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		if (rnd(&s) % 20)
 			n = frame_hello(f, 0x504f5354, 1 + rnd(&s) % 2 * (rnd(&s) % 3), 1,
 					rnd(&s) % 10 ? 1 << 20 : rnd(&s) % 100);
@@ -583,6 +580,10 @@ TEST_F(ns, fuzz_wire_frames)
 		send(r, f, n, MSG_NOSIGNAL);
 		if (rnd(&s) % 2)
 			shutdown(r, SHUT_WR);
+		/* accept() returns it once it sent a HELLO or broke the rules */
+		c = accept(l, NULL, NULL);
+		ASSERT_LE(0, c);
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		for (;;) {
 			ssize_t got = recv(c, pattern, 100000, 0);
 

@@ -389,6 +389,7 @@ static const struct attr_spec policy_spec[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_MULTISTREAMING] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_MULTIPATH] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_SECURITY] = { .type = MNL_TYPE_U8 },
+	[POST_POLICY_A_RESUME] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_PREFER_IF] = { .type = MNL_TYPE_U32 },
 	[POST_POLICY_A_PROHIBIT_IF] = { .type = MNL_TYPE_U32 },
 	[POST_POLICY_A_LINGER_MS] = { .type = MNL_TYPE_U32 },
@@ -866,6 +867,7 @@ static void print_policy(const char *lead, const struct nlattr *nest)
 		{ POST_POLICY_A_MULTISTREAMING, "multistreaming" },
 		{ POST_POLICY_A_MULTIPATH, "multipath" },
 		{ POST_POLICY_A_SECURITY, "security" },
+		{ POST_POLICY_A_RESUME, "resume" },
 	};
 	const struct nlattr *tb[POST_POLICY_A_MAX + 1] = {};
 	char buf[16], fmt[32];
@@ -1117,6 +1119,7 @@ static const char * const policy_names[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_PROHIBIT_IF] = "prohibit-dev",
 	[POST_POLICY_A_LINGER_MS] = "linger",
 	[POST_POLICY_A_REUSE] = "reuse",
+	[POST_POLICY_A_RESUME] = "resume",
 };
 
 struct name_table {
@@ -1441,7 +1444,8 @@ static const char usage_text[] =
 	"  postctl policy show\n"
 	"  postctl policy set [reliability PREF] [boundaries PREF]\n"
 	"                     [multistreaming PREF] [multipath PREF]\n"
-	"                     [security PREF] [prefer-dev IFNAME]...\n"
+	"                     [security PREF] [resume PREF]\n"
+	"                     [prefer-dev IFNAME]...\n"
 	"                     [prohibit-dev IFNAME]... [linger MS]\n"
 	"                     [reuse on | off]\n"
 	"  postctl carrier show [assoc ID] [id CARRIERID]\n"
@@ -1952,6 +1956,7 @@ static int policy_set(int argc, char **argv)
 		{ "multistreaming", POST_POLICY_A_MULTISTREAMING },
 		{ "multipath", POST_POLICY_A_MULTIPATH },
 		{ "security", POST_POLICY_A_SECURITY },
+		{ "resume", POST_POLICY_A_RESUME },
 	};
 	bool have_prop[ARRAY_SIZE(props)] = {}, have_linger = false;
 	bool have_reuse = false, reuse = false, any = false;

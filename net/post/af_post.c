@@ -63,6 +63,28 @@ struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 	return sk;
 }
 
+/**
+ * post_child_alloc - a carrier for a connection a listener accepted
+ * @parent: the listener
+ *
+ * It has no socket until accept() grafts it onto one, and no id until
+ * it is known to be a new carrier rather than one resuming.
+ *
+ * Return: the carrier, or NULL without memory.
+ */
+struct sock *post_child_alloc(struct sock *parent)
+{
+	struct sock *sk;
+
+	sk = sk_alloc(sock_net(parent), PF_POST, GFP_KERNEL, &post_proto, 0);
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	sk->sk_type = parent->sk_type;
+	post_sock_init(sk);
+	return sk;
+}
+
 static int post_create(struct net *net, struct socket *sock, int protocol,
 		       int kern)
 {
@@ -83,7 +105,7 @@ static const struct net_proto_family post_family_ops = {
 	.owner	= THIS_MODULE,
 };
 
-static const unsigned int post_msg_size_min = 1;
+static const unsigned int post_msg_size_min = POST_MIN_MSG_SIZE;
 static const unsigned int post_msg_size_max = POST_MAX_MSG_SIZE_LIMIT;
 
 static struct ctl_table post_sysctl_table[] = {

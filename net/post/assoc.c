@@ -389,8 +389,10 @@ void post_assoc_detach(struct sock *sk, u32 reason)
 		post_assoc_close(a, POST_REASON_LAST_CARRIER);
 		goto out;
 	}
-	WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
-	post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
+	if (a->state != POST_ASSOC_DORMANT) {
+		WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
+		post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
+	}
 	post_assoc_linger(a);
 out:
 	mutex_unlock(&pn->lock);
@@ -536,6 +538,97 @@ void post_carrier_unregister(struct sock *sk, u32 reason)
 	xa_erase(&pn->carriers, ps->id);
 	mutex_unlock(&pn->lock);
 	ps->id = 0;
+}
+
+/**
+ * post_carrier_lookup - find an established carrier by id
+ * @net: its namespace
+ * @id: its id
+ *
+ * Return: the carrier with a reference held, or NULL.
+ */
+struct sock *post_carrier_lookup(struct net *net, u32 id)
+{
+	struct post_net *pn = post_net(net);
+	struct post_sock *ps;
+
+	mutex_lock(&pn->lock);
+	ps = xa_load(&pn->carriers, id);
+	if (ps)
+		sock_hold(&ps->sk);
+	mutex_unlock(&pn->lock);
+	return ps ? &ps->sk : NULL;
+}
+
+/* Is any carrier of @a up?  post_net.lock held. */
+static bool post_assoc_any_up(struct post_assoc *a)
+{
+	struct post_sock *ps;
+
+	list_for_each_entry(ps, &a->carriers, assoc_node)
+		if (!test_bit(POST_F_DORMANT, &ps->flags))
+			return true;
+	return false;
+}
+
+/**
+ * post_assoc_carrier_down - a carrier went dormant
+ * @sk: the carrier, locked
+ * @reason: POST_REASON_* for the monitor
+ *
+ * Its path goes down, and the association dormant if no other carrier
+ * is up.  The association lingers only once the carrier is gone.
+ */
+void post_assoc_carrier_down(struct sock *sk, u32 reason)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path *p;
+
+	if (!a)
+		return;
+	mutex_lock(&a->pn->lock);
+	p = post_path_find(a, ps->path_id);
+	if (p && ps->pinfo.mtu)
+		p->last = ps->pinfo;
+	if (p && (p->flags & POST_PATHF_UP)) {
+		p->flags &= ~POST_PATHF_UP;
+		post_nl_path_event(a, p, POST_CMD_PATH_DOWN, reason);
+	}
+	WRITE_ONCE(ps->xprt_state, TCP_CLOSE);
+	if (a->state == POST_ASSOC_ACTIVE && !post_assoc_any_up(a)) {
+		WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
+		post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
+	}
+	mutex_unlock(&a->pn->lock);
+}
+
+/**
+ * post_assoc_carrier_up - a dormant carrier resumed
+ * @sk: the carrier, locked, with its new transient
+ * @reason: POST_REASON_* for the monitor
+ */
+void post_assoc_carrier_up(struct sock *sk, u32 reason)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path *p;
+
+	if (!a)
+		return;
+	mutex_lock(&a->pn->lock);
+	WRITE_ONCE(ps->xprt_state, TCP_ESTABLISHED);
+	p = post_path_find(a, ps->path_id);
+	if (p && !(p->flags & POST_PATHF_UP)) {
+		p->flags |= POST_PATHF_UP;
+		post_nl_path_event(a, p, POST_CMD_PATH_UP, reason);
+	}
+	a->resumes++;
+	if (a->state != POST_ASSOC_ACTIVE) {
+		WRITE_ONCE(a->state, POST_ASSOC_ACTIVE);
+		post_nl_assoc_event(a, POST_CMD_ASSOC_ACTIVE, reason);
+	}
+	mutex_unlock(&a->pn->lock);
 }
 
 void post_assoc_net_init(struct post_net *pn)

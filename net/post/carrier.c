@@ -22,6 +22,9 @@
 
 static void post_tx_work(struct work_struct *work);
 static void post_orphan_work(struct work_struct *work);
+static void post_dormant_work(struct work_struct *work);
+static void post_listen_accept(struct sock *sk);
+static void post_child_process(struct sock *sk, bool timeout);
 
 /* Room in the carrier's send queue: wake writers and pollers. */
 static void post_write_space(struct sock *sk)
@@ -49,6 +52,11 @@ void post_sock_init(struct sock *sk)
 
 	INIT_WORK(&ps->tx_work, post_tx_work);
 	INIT_DELAYED_WORK(&ps->orphan_work, post_orphan_work);
+	INIT_DELAYED_WORK(&ps->dormant_work, post_dormant_work);
+	spin_lock_init(&ps->acc_lock);
+	INIT_LIST_HEAD(&ps->acc_pending);
+	INIT_LIST_HEAD(&ps->acc_ready);
+	INIT_LIST_HEAD(&ps->acc_node);
 	post_sched_init(sk);
 	spin_lock_init(&ps->rx_lock);
 	INIT_LIST_HEAD(&ps->rx_partial);
@@ -57,6 +65,7 @@ void post_sock_init(struct sock *sk)
 	xa_init(&ps->rx_done);
 	ps->rx_low = 1;
 	ps->max_msg = post_net_max_msg(sock_net(sk));
+	ps->peer_max_msg = ps->max_msg;
 	get_random_bytes(ps->key, sizeof(ps->key));
 
 	sk->sk_state = TCP_CLOSE;
@@ -127,6 +136,11 @@ static void post_carrier_established(struct sock *sk, bool passive)
 	sk->sk_state = TCP_ESTABLISHED;
 	if (sk->sk_socket)
 		sk->sk_socket->state = SS_CONNECTED;
+	if (!passive)
+		set_bit(POST_F_ACTIVE, &post_sk(sk)->flags);
+	/* before anything is sent: what is sent is kept if it resumes */
+	WRITE_ONCE(post_sk(sk)->resumable, post_is_msg(sk) &&
+		   post_policy_wants(sk, POST_PROP_RESUME));
 	post_assoc_attach(sk, passive);
 	if (post_is_msg(sk)) {
 		int err = post_tx_push(sk, t);
@@ -155,6 +169,10 @@ static void post_carrier_fail(struct sock *sk, bool abort)
 	sk->sk_state = TCP_CLOSE;
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_set_flag(sk, SOCK_DONE);
+	WRITE_ONCE(ps->resumable, false);
+	clear_bit(POST_F_DORMANT, &ps->flags);
+	if (cancel_delayed_work(&ps->dormant_work))
+		sock_put(sk);	/* the work's reference; the caller holds one */
 	post_assoc_detach(sk, POST_REASON_TRANSPORT);
 	if (ps->xprt) {
 		post_xprt_destroy(ps->xprt, abort);
@@ -193,6 +211,131 @@ static bool post_msg_flushed(struct sock *sk, const struct post_transient *t)
 	return t->fin_sent && list_empty(&post_sk(sk)->tx_inflight);
 }
 
+/* ---- dormant carriers and resuming ------------------------------------ */
+
+/* What the peer's HELLO on @t told, kept for later transients. */
+static void post_carrier_learn_peer(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (ps->peer_known || !post_peer_hello(t))
+		return;
+	memcpy(ps->peer_key, t->peer_key, sizeof(ps->peer_key));
+	ps->peer_id = t->peer_id;
+	WRITE_ONCE(ps->peer_max_msg, READ_ONCE(t->peer_max_msg));
+	ps->peer_known = true;
+}
+
+/* A new transient carries the carrier's messages on. */
+static void post_carrier_resumed(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (test_and_clear_bit(POST_F_DORMANT, &ps->flags)) {
+		if (cancel_delayed_work(&ps->dormant_work))
+			sock_put(sk);	/* the caller holds a reference */
+		post_assoc_carrier_up(sk, POST_REASON_TRANSPORT);
+	}
+	WRITE_ONCE(ps->resumes, ps->resumes + 1);
+	/* tell the peer at once where we are */
+	spin_lock_bh(&ps->rx_lock);
+	ps->ack_dirty = true;
+	spin_unlock_bh(&ps->rx_lock);
+	post_ev_carrier(sk, POST_EV_RESUMED);
+}
+
+/**
+ * post_carrier_dormant - the carrier's transient died: go dormant
+ * @sk: the carrier, locked, established
+ * @err: the transport's error, positive
+ *
+ * A resumable carrier keeps its messages, sent and unsent, and waits:
+ * the side that connected resumes on its next send, the other waits
+ * for it to.  After the policy's linger time it fails with @err.
+ *
+ * Return: true if it went (or stays) dormant, false if it must fail.
+ */
+static bool post_carrier_dormant(struct sock *sk, int err)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	bool active = test_bit(POST_F_ACTIVE, &ps->flags);
+
+	if (!ps->resumable || !ps->peer_known || (active && !ps->peer_id) ||
+	    test_bit(POST_F_ORPHAN, &ps->flags))
+		return false;
+	/* the peer reset the connection that was to resume: it refused */
+	if (t->resume && !post_peer_hello(t) &&
+	    err == ECONNRESET)
+		return false;
+
+	post_xprt_destroy(t, true);
+	post_xprt_publish(sk, NULL);
+	if (test_and_set_bit(POST_F_DORMANT, &ps->flags))
+		return true;	/* a resume attempt failed: wait for the next */
+
+	ps->dormant_err = err;
+	post_sched_requeue(sk);
+	post_assoc_carrier_down(sk, POST_REASON_TRANSPORT);
+	post_ev_carrier(sk, POST_EV_DORMANT);
+	sock_hold(sk);
+	if (!queue_delayed_work(post_wq, &ps->dormant_work,
+				msecs_to_jiffies(post_policy_linger(sk))))
+		sock_put(sk);
+	return true;
+}
+
+/*
+ * The side that connected resumes a dormant carrier: a new connection
+ * to the same peer, whose HELLO names the carrier and proves it knows
+ * the carrier's keys.  The carrier stays dormant until the peer's
+ * HELLO comes back.
+ */
+static void post_carrier_resume(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t;
+	int len, err;
+
+	if (ps->xprt || !test_bit(POST_F_DORMANT, &ps->flags) ||
+	    !test_bit(POST_F_ACTIVE, &ps->flags))
+		return;
+	err = post_xprt_create(sk, ps->remote.ss_family, &t);
+	if (err)
+		return;
+	t->resume = true;
+	post_xprt_attach(t);
+	post_xprt_publish(sk, t);
+	len = ps->remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						 sizeof(struct sockaddr_in);
+	err = kernel_connect(t->sock, (struct sockaddr *)&ps->remote, len,
+			     O_NONBLOCK);
+	if (err && err != -EINPROGRESS) {
+		post_xprt_destroy(t, false);
+		post_xprt_publish(sk, NULL);
+	}
+}
+
+/* A dormant carrier did not resume in time; a child sent no HELLO. */
+static void post_dormant_work(struct work_struct *work)
+{
+	struct post_sock *ps = container_of(to_delayed_work(work),
+					    struct post_sock, dormant_work);
+	struct sock *sk = &ps->sk;
+
+	lock_sock(sk);
+	if (test_bit(POST_F_PENDING, &ps->flags)) {
+		post_child_process(sk, true);
+	} else if (test_bit(POST_F_DORMANT, &ps->flags) &&
+		   sk->sk_state == TCP_ESTABLISHED) {
+		WRITE_ONCE(sk->sk_err, ps->dormant_err ?: ETIMEDOUT);
+		sk_error_report(sk);
+		post_carrier_fail(sk, true);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
 /*
  * Bring the carrier up to date with its transient: connection
  * established or failed, queued messages sent, FIN once all is sent.
@@ -202,9 +345,17 @@ static void post_carrier_process(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
-	int tstate, err;
+	int tstate, terr, err;
 
-	if (!t || t->listener || !t->attached)
+	if (test_bit(POST_F_PENDING, &ps->flags)) {
+		post_child_process(sk, false);
+		return;
+	}
+	if (t && t->listener) {
+		post_listen_accept(sk);
+		return;
+	}
+	if (!t || !t->attached)
 		return;
 
 	if (test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
@@ -227,9 +378,25 @@ static void post_carrier_process(struct sock *sk)
 	if (sk->sk_state != TCP_ESTABLISHED || !post_is_msg(sk))
 		return;
 	post_path_sample(sk);
+	post_carrier_learn_peer(sk, t);
 
-	if (tstate == TCP_CLOSE && READ_ONCE(t->sock->sk->sk_err)) {
+	terr = tstate == TCP_CLOSE ? READ_ONCE(t->sock->sk->sk_err) : 0;
+	if (terr) {
+		if (post_carrier_dormant(sk, terr))
+			return;
+		WRITE_ONCE(sk->sk_err, terr);
+		sk_error_report(sk);
 		post_carrier_fail(sk, false);
+		goto orphan;
+	}
+	if (test_bit(POST_F_DORMANT, &ps->flags) &&
+	    post_peer_hello(t))
+		post_carrier_resumed(sk);	/* the peer took the resume */
+	if (post_peer_hello(t) && t->resume_req) {
+		/* only a new connection may resume, not an accepted one */
+		WRITE_ONCE(sk->sk_err, EPROTO);
+		sk_error_report(sk);
+		post_carrier_fail(sk, true);
 		goto orphan;
 	}
 
@@ -293,6 +460,288 @@ static void post_orphan_work(struct work_struct *work)
 	sock_put(sk);
 }
 
+/* ---- listeners and the carriers they accept ---------------------------- */
+
+/*
+ * Take a child off its listener's queues.  Return: true if it was on
+ * one; the caller then owns the queue's reference on the child.
+ */
+static bool post_child_unlink(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_sock *lps = post_sk(ps->parent);
+	bool linked;
+
+	spin_lock_bh(&lps->acc_lock);
+	linked = !list_empty(&ps->acc_node);
+	if (linked) {
+		list_del_init(&ps->acc_node);
+		lps->n_acc--;
+	}
+	spin_unlock_bh(&lps->acc_lock);
+	return linked;
+}
+
+/*
+ * Reset and free a child accept() never returned.  Called with the
+ * child locked, by whoever took it off its listener's queues; the
+ * caller's reference keeps it until the caller is done.
+ */
+static void post_child_drop(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	clear_bit(POST_F_PENDING, &ps->flags);
+	if (cancel_delayed_work(&ps->dormant_work))
+		sock_put(sk);
+	post_carrier_unregister(sk, POST_REASON_CLOSE);
+	if (ps->xprt) {
+		post_xprt_destroy(ps->xprt, true);
+		post_xprt_publish(sk, NULL);
+	}
+	WRITE_ONCE(ps->resumable, false);
+	sk->sk_state = TCP_CLOSE;
+	sock_orphan(sk);
+	post_rx_drop(sk, true);
+	sock_put(ps->parent);
+	ps->parent = NULL;
+	sock_put(sk);		/* the listener queue's reference */
+}
+
+/*
+ * The child's HELLO asks to resume a carrier of ours.  If the carrier
+ * exists, is dormant or established with resumption allowed, and the
+ * request proves knowledge of its keys, the child's transient replaces
+ * the carrier's; the child itself goes away unseen.  Otherwise the
+ * connection is reset.
+ */
+static void post_child_resume(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt, *old;
+	struct post_sock *tps;
+	struct sock *target;
+	bool ok;
+
+	target = post_carrier_lookup(sock_net(sk), t->resume_id);
+	if (!target)
+		goto drop;
+	tps = post_sk(target);
+	lock_sock_nested(target, SINGLE_DEPTH_NESTING);
+	ok = target != sk && target->sk_type == sk->sk_type &&
+	     target->sk_state == TCP_ESTABLISHED && tps->resumable &&
+	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
+	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key)) &&
+	     post_resume_mac(tps->key, tps->id, t->resume_nonce,
+			     t->peer_key) == t->resume_mac;
+	if (!ok || !post_child_unlink(sk)) {
+		release_sock(target);
+		sock_put(target);
+		if (ok)
+			return;	/* the listener is closing: it drops us */
+		goto drop;
+	}
+
+	post_xprt_publish(sk, NULL);
+	old = tps->xprt;
+	if (old) {
+		/* it had not noticed: what it sent may be lost */
+		post_xprt_destroy(old, true);
+		post_xprt_publish(target, NULL);
+		post_sched_requeue(target);
+	}
+	t->resume_req = false;	/* granted */
+	post_xprt_move(t, target);
+	post_xprt_publish(target, t);
+	post_carrier_resumed(target);
+	/* the parser goes on, for the carrier now */
+	lock_sock(t->sock->sk);
+	t->rx.stage = POST_RX_HDR;
+	release_sock(t->sock->sk);
+	queue_work(post_wq, &t->rx_work);
+	post_carrier_process(target);
+	release_sock(target);
+	sock_put(target);
+
+	post_child_drop(sk);	/* our caller holds a reference */
+	return;
+
+drop:
+	if (post_child_unlink(sk))
+		post_child_drop(sk);
+}
+
+/* The child is a new carrier: queue it for accept(). */
+static int post_child_ready(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct sock *lsk = ps->parent;
+	struct post_sock *lps = post_sk(lsk);
+	bool queued = false;
+	int err;
+
+	err = post_carrier_register(sk);
+	if (err)
+		return err;
+	clear_bit(POST_F_PENDING, &ps->flags);
+	if (cancel_delayed_work(&ps->dormant_work))
+		sock_put(sk);
+	post_carrier_learn_peer(sk, ps->xprt);
+	post_carrier_established(sk, true);
+
+	spin_lock_bh(&lps->acc_lock);
+	if (!list_empty(&ps->acc_node)) {
+		list_move_tail(&ps->acc_node, &lps->acc_ready);
+		queued = true;
+	}
+	spin_unlock_bh(&lps->acc_lock);
+	if (queued)
+		lsk->sk_data_ready(lsk);
+	return 0;
+}
+
+/**
+ * post_child_process - a child the kernel accepted, before accept() did
+ * @sk: the child, locked
+ * @timeout: its peer sent no HELLO in POST_HELLO_TIMEOUT
+ *
+ * A message carrier's child waits for the peer's HELLO, which says
+ * whether it is a new carrier or resumes one.  A peer that breaks the
+ * protocol, or resets or closes, or sends nothing, still makes a new
+ * carrier: the application sees what happened to it, as it does for a
+ * TCP connection.
+ */
+static void post_child_process(struct sock *sk, bool timeout)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	bool broken;
+
+	if (!t)
+		return;
+	broken = test_bit(POST_F_ABORT_XPRT, &ps->flags) ||
+		 READ_ONCE(t->sock->sk->sk_state) == TCP_CLOSE;
+	if (!broken && !timeout) {
+		if (!post_peer_hello(t))
+			return;
+		if (t->resume_req) {
+			post_child_resume(sk);
+			return;
+		}
+	}
+	if (!post_child_ready(sk)) {
+		/* what came with the HELLO, or the failure */
+		post_tx_schedule(sk);
+		return;
+	}
+	if (post_child_unlink(sk))
+		post_child_drop(sk);
+}
+
+/* Accepted carriers start with the listener's socket options. */
+static void post_sk_inherit(struct sock *newsk, struct sock *sk);
+
+/* A connection the listening transient accepted becomes a child. */
+static void post_child_new(struct sock *lsk, struct socket *tsock)
+{
+	struct post_sock *lps = post_sk(lsk), *ps;
+	struct post_transient *t;
+	struct sock *sk;
+
+	sk = post_child_alloc(lsk);
+	if (!sk)
+		goto err_release;
+	ps = post_sk(sk);
+	post_sk_inherit(sk, lsk);
+	t = post_xprt_alloc(sk, tsock);
+	if (!t)
+		goto err_free;
+	post_xprt_sync_sockopts(sk, t);
+
+	sock_hold(lsk);
+	ps->parent = lsk;
+	sock_hold(sk);		/* until we are done: it may be dropped */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	post_xprt_publish(sk, t);
+	sk->sk_state = TCP_SYN_RECV;
+	set_bit(POST_F_PENDING, &ps->flags);
+	spin_lock_bh(&lps->acc_lock);
+	list_add_tail(&ps->acc_node, &lps->acc_pending);
+	lps->n_acc++;
+	spin_unlock_bh(&lps->acc_lock);
+	post_xprt_attach_child(t, lps->xprt);
+	if (post_is_msg(sk)) {
+		sock_hold(sk);
+		if (!queue_delayed_work(post_wq, &ps->dormant_work,
+					POST_HELLO_TIMEOUT))
+			sock_put(sk);
+		queue_work(post_wq, &t->rx_work);	/* bytes that came early */
+	} else if (post_child_ready(sk) && post_child_unlink(sk)) {
+		post_child_drop(sk);
+	}
+	release_sock(sk);
+	sock_put(sk);
+	return;
+
+err_free:
+	sock_orphan(sk);
+	sock_put(sk);
+err_release:
+	/* as TCP does without memory for a child: reset it */
+	sock_release(tsock);
+}
+
+/*
+ * Accept what the listening transient has, as long as the backlog
+ * allows.  Called with the listener locked, from its tx work.
+ */
+static void post_listen_accept(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *lt = ps->xprt;
+	struct socket *tsock;
+
+	while (sk->sk_state == TCP_LISTEN &&
+	       READ_ONCE(ps->n_acc) <= READ_ONCE(sk->sk_max_ack_backlog)) {
+		if (kernel_accept(lt->sock, &tsock, O_NONBLOCK))
+			break;
+		post_child_new(sk, tsock);
+	}
+}
+
+/*
+ * Reset the children a closed listener never handed out, one at a time:
+ * a child may be taking itself off the queues meanwhile, and whoever
+ * takes it off under acc_lock drops it.  Its transient is gone, so no
+ * child is added.
+ */
+static void post_listen_drop(struct sock *lsk)
+{
+	struct post_sock *lps = post_sk(lsk), *ps;
+	struct sock *sk;
+
+	for (;;) {
+		spin_lock_bh(&lps->acc_lock);
+		ps = list_first_entry_or_null(&lps->acc_ready, struct post_sock,
+					      acc_node) ?:
+		     list_first_entry_or_null(&lps->acc_pending,
+					      struct post_sock, acc_node);
+		if (ps) {
+			list_del_init(&ps->acc_node);
+			lps->n_acc--;
+			sock_hold(&ps->sk);
+		}
+		spin_unlock_bh(&lps->acc_lock);
+		if (!ps)
+			break;
+		sk = &ps->sk;
+		lock_sock(sk);
+		post_child_drop(sk);
+		release_sock(sk);
+		sock_put(sk);
+	}
+}
+
 /* ---- connection set-up ------------------------------------------------- */
 
 static int post_bind(struct socket *sock, struct sockaddr *addr, int len)
@@ -329,7 +778,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 {
 	struct sock *sk = sock->sk;
 	struct post_transient *t;
-	int err;
+	int ifindex, err;
 
 	err = post_check_addr(addr, len);
 	if (err)
@@ -352,6 +801,11 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 		goto out;
 	}
 
+	ifindex = post_policy_check(sk, addr);
+	if (ifindex < 0) {
+		err = ifindex;
+		goto out;
+	}
 	t = post_sk(sk)->xprt;
 	if (!t) {
 		err = post_xprt_create(sk, addr->sa_family, &t);
@@ -362,6 +816,12 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	if (t->listener) {
 		err = -EINVAL;
 		goto out;
+	}
+	if (ifindex) {
+		/* the policy's preferred interface */
+		err = sock_bindtoindex(t->sock->sk, ifindex, true);
+		if (err)
+			goto out;
 	}
 	if (!t->attached)
 		post_xprt_attach(t);
@@ -399,6 +859,9 @@ static int post_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 
+	err = post_policy_check(sk, NULL);
+	if (err)
+		goto out;
 	t = post_sk(sk)->xprt;
 	if (!t) {
 		err = post_xprt_create(sk, AF_INET, &t);
@@ -422,7 +885,6 @@ out:
 	return err;
 }
 
-/* Accepted carriers start with the listener's socket options. */
 static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 {
 	struct post_sock *nps = post_sk(newsk), *ps = post_sk(sk);
@@ -446,63 +908,81 @@ static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 	nps->tcp_set = ps->tcp_set;
 	memcpy(nps->tcp_cc, ps->tcp_cc, sizeof(nps->tcp_cc));
 	memcpy(nps->tcp_opt, ps->tcp_opt, sizeof(nps->tcp_opt));
+	nps->policy = ps->policy;
+	if (test_bit(POST_F_POLICY, &ps->flags))
+		set_bit(POST_F_POLICY, &nps->flags);
+}
+
+/* The first child ready for accept(), off the listener's queue. */
+static struct sock *post_acc_dequeue(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk), *nps;
+
+	spin_lock_bh(&ps->acc_lock);
+	nps = list_first_entry_or_null(&ps->acc_ready, struct post_sock,
+				       acc_node);
+	if (nps) {
+		list_del_init(&nps->acc_node);
+		ps->n_acc--;
+	}
+	spin_unlock_bh(&ps->acc_lock);
+	return nps ? &nps->sk : NULL;
+}
+
+static bool post_acc_wake_cond(struct sock *sk)
+{
+	return sk->sk_state != TCP_LISTEN ||
+	       !list_empty_careful(&post_sk(sk)->acc_ready);
 }
 
 static int post_accept(struct socket *sock, struct socket *newsock,
 		       struct proto_accept_arg *arg)
 {
-	struct sock *sk = sock->sk, *newsk;
-	struct post_transient *lt, *t;
-	struct socket *tsock;
-	int err;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct sock *sk = sock->sk, *newsk = NULL;
+	struct post_sock *nps;
+	long timeo;
+	int err = 0;
 
 	lock_sock(sk);
-	lt = post_sk(sk)->xprt;
-	if (sk->sk_state != TCP_LISTEN || !lt) {
-		release_sock(sk);
-		return -EINVAL;
+	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		if (sk->sk_state != TCP_LISTEN) {
+			err = -EINVAL;
+			break;
+		}
+		newsk = post_acc_dequeue(sk);
+		if (newsk)
+			break;
+		if (!timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		sk_wait_event(sk, &timeo, post_acc_wake_cond(sk), &wait);
 	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (newsk)
+		post_carrier_process(sk);	/* room: accept what TCP holds */
 	release_sock(sk);
-
-	/*
-	 * The listening transient lives until the carrier is released,
-	 * which cannot happen during a system call on it.
-	 */
-	err = kernel_accept(lt->sock, &tsock, arg->flags);
 	if (err)
 		return err;
 
-	newsk = post_sk_alloc(sock_net(sk), newsock, sk->sk_type, arg->kern);
-	if (!newsk) {
-		err = -ENOMEM;
-		goto err_release;
-	}
-	post_sk_inherit(newsk, sk);
-
-	t = post_xprt_alloc(newsk, tsock);
-	if (!t) {
-		err = -ENOMEM;
-		goto err_free_sk;
-	}
-	post_xprt_sync_sockopts(newsk, t);
-
+	nps = post_sk(newsk);
 	lock_sock(newsk);
-	post_xprt_publish(newsk, t);
-	post_xprt_attach(t);
-	post_carrier_established(newsk, true);
-	if (post_is_msg(newsk))
-		queue_work(post_wq, &t->rx_work);	/* bytes that came early */
+	sock_graft(newsk, newsock);
+	newsock->state = newsk->sk_state == TCP_ESTABLISHED ? SS_CONNECTED :
+							      SS_UNCONNECTED;
+	/* SOL_SOCKET options are mirrored onto the transients */
+	set_bit(SOCK_CUSTOM_SOCKOPT, &newsock->flags);
+	sock_put(nps->parent);
+	nps->parent = NULL;
 	release_sock(newsk);
 	return 0;
-
-err_free_sk:
-	post_carrier_unregister(newsk, POST_REASON_CLOSE);
-	newsock->sk = NULL;
-	sock_orphan(newsk);
-	sock_put(newsk);
-err_release:
-	sock_release(tsock);
-	return err;
 }
 
 static int post_getname(struct socket *sock, struct sockaddr *addr, int peer)
@@ -642,6 +1122,9 @@ static int post_release(struct socket *sock)
 
 	lock_sock(sk);
 	post_carrier_unregister(sk, POST_REASON_CLOSE);
+	if (test_and_clear_bit(POST_F_DORMANT, &post_sk(sk)->flags) &&
+	    cancel_delayed_work(&post_sk(sk)->dormant_work))
+		sock_put(sk);	/* the linger's reference */
 	t = post_sk(sk)->xprt;
 	if (t && post_is_msg(sk) && !t->listener && t->attached &&
 	    sk->sk_state == TCP_ESTABLISHED) {
@@ -661,6 +1144,7 @@ static int post_release(struct socket *sock)
 		post_rx_pull(sk);
 	}
 	release_sock(sk);
+	post_listen_drop(sk);
 
 	sock_put(sk);
 	sock->sk = NULL;
@@ -671,11 +1155,9 @@ static int post_release(struct socket *sock)
 
 static __poll_t post_listen_poll(struct file *file, struct sock *sk)
 {
-	struct post_transient *t = post_xprt_get(sk);
-
-	if (!t)
-		return 0;
-	return t->sock->ops->poll(file, t->sock, NULL) & (EPOLLIN | EPOLLRDNORM);
+	if (!list_empty_careful(&post_sk(sk)->acc_ready))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
 }
 
 static __poll_t post_msg_poll(struct file *file, struct socket *sock,
@@ -843,7 +1325,7 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 		err = -ENOTCONN;
 		goto out;
 	}
-	if (len > ps->max_msg || len > READ_ONCE(ps->xprt->peer_max_msg)) {
+	if (len > ps->max_msg || len > READ_ONCE(ps->peer_max_msg)) {
 		err = -EMSGSIZE;
 		goto out;
 	}
@@ -855,6 +1337,7 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	err = post_sched_enqueue(sk, msg, len, pp);
 	if (err)
 		goto out;
+	post_carrier_resume(sk);	/* if dormant */
 	post_carrier_process(sk);
 	err = len;
 	goto out;
@@ -1152,6 +1635,8 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	case SOL_TCP:
 		return post_setsockopt_tcp(sk, optname, optval, optlen);
 	case SOL_POST:
+		if (optname == POST_POLICY)
+			return post_policy_setsockopt(sk, optval, optlen);
 		/* message properties do not apply to a byte stream */
 		if (!post_is_msg(sk))
 			return -EINVAL;
@@ -1192,6 +1677,9 @@ static int post_get_info(struct sock *sk, char __user *optval,
 	info.msgs_acked = ps->stats.msgs_acked;
 	info.rtt_us = ps->pinfo.rtt_us;
 	info.rttvar_us = ps->pinfo.rttvar_us;
+	info.resumes = ps->resumes;
+	info.dormant = test_bit(POST_F_DORMANT, &ps->flags);
+	info.msgs_resent = ps->msgs_resent;
 	release_sock(sk);
 
 	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
@@ -1237,6 +1725,8 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 		return post_get_info(sk, optval, optlen);
 	if (level == SOL_POST && optname == POST_PATHS)
 		return post_get_paths(sk, optval, optlen);
+	if (level == SOL_POST && optname == POST_POLICY)
+		return post_policy_getsockopt(sk, optval, optlen);
 	if (level == SOL_POST) {
 		if (!post_is_msg(sk))
 			return -EINVAL;

@@ -52,6 +52,17 @@ static const struct nla_policy post_policy_nl_policy[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_PROHIBIT_IF]	= NLA_POLICY_MIN(NLA_S32, 0),
 	[POST_POLICY_A_LINGER_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &post_linger_range),
 	[POST_POLICY_A_REUSE]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[POST_POLICY_A_RESUME]		= NLA_POLICY_MAX(NLA_U8, POST_PREF_MAX),
+};
+
+/* The attribute of each selection property (enum post_prop). */
+static const u8 post_prop_attr[__POST_PROP_MAX] = {
+	[POST_PROP_RELIABILITY]		= POST_POLICY_A_RELIABILITY,
+	[POST_PROP_MSG_BOUNDARIES]	= POST_POLICY_A_MSG_BOUNDARIES,
+	[POST_PROP_MULTISTREAMING]	= POST_POLICY_A_MULTISTREAMING,
+	[POST_PROP_MULTIPATH]		= POST_POLICY_A_MULTIPATH,
+	[POST_PROP_SECURITY]		= POST_POLICY_A_SECURITY,
+	[POST_PROP_RESUME]		= POST_POLICY_A_RESUME,
 };
 
 static const struct nla_policy post_nl_policy[POST_A_MAX + 1] = {
@@ -271,7 +282,7 @@ static int post_nl_fill_policy(struct sk_buff *skb, const struct post_policy *po
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(pol->pref); i++)
-		if (nla_put_u8(skb, POST_POLICY_A_RELIABILITY + i, pol->pref[i]))
+		if (nla_put_u8(skb, post_prop_attr[i], pol->pref[i]))
 			goto err;
 	for (i = 0; i < pol->n_prefer; i++)
 		if (nla_put_s32(skb, POST_POLICY_A_PREFER_IF, pol->prefer_if[i]))
@@ -917,8 +928,8 @@ static int post_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&pn->lock);
 	pol = pn->policy;
 	for (i = 0; i < ARRAY_SIZE(pol.pref); i++)
-		if (tb[POST_POLICY_A_RELIABILITY + i])
-			pol.pref[i] = nla_get_u8(tb[POST_POLICY_A_RELIABILITY + i]);
+		if (tb[post_prop_attr[i]])
+			pol.pref[i] = nla_get_u8(tb[post_prop_attr[i]]);
 	if (tb[POST_POLICY_A_PREFER_IF]) {
 		err = post_nl_parse_ifs(net, nest, POST_POLICY_A_PREFER_IF,
 					pol.prefer_if, &pol.n_prefer,

@@ -60,6 +60,25 @@ struct post_hello {
 	u8	key[16];	/* carrier key, for authenticated joins */
 } __packed;
 
+/*
+ * HELLO extensions follow struct post_hello: a type byte, a length byte
+ * and that many bytes of value.  Unknown types are skipped.
+ */
+#define POST_HELLO_EXT_CARRIER	1	/* __be32: the sender's carrier id */
+#define POST_HELLO_EXT_RESUME	2	/* struct post_hello_resume */
+
+/*
+ * Resume a dormant carrier: this connection replaces its transport.
+ * @mac is SipHash-2-4, keyed with the receiver's carrier key, over
+ * @carrier, @nonce and the sender's carrier key.
+ */
+struct post_hello_resume {
+	__be32	carrier;	/* the receiver's carrier id */
+	__be32	reserved;
+	__be64	nonce;
+	__be64	mac;
+} __packed;
+
 struct post_data_hdr {
 	__be64	seq;		/* the carrier's wire sequence number */
 	__be32	msg_len;
@@ -102,6 +121,8 @@ struct post_ack {
 #define POST_SEQ_WINDOW		65536
 
 #define POST_HELLO_MAX_LEN	256
+/* How long an accepted connection may take to send its HELLO. */
+#define POST_HELLO_TIMEOUT	(10 * HZ)
 #define POST_MAX_CHUNK		65536U
 #define POST_MAX_DATA_PREFIX	(sizeof(struct post_data_hdr) +		\
 				 sizeof(struct post_data_first) +	\
@@ -163,6 +184,9 @@ enum post_msg_state {
 #define POST_MSGF_IMMEDIATE	BIT(1)
 #define POST_MSGF_EXPIRE	BIT(2)	/* expired while its frame is sent */
 #define POST_MSGF_EXPIRED	BIT(3)	/* done: expired, not delivered */
+#define POST_MSGF_RETAINED	BIT(4)	/* sent; payload kept until acked */
+#define POST_MSGF_RESENT	BIT(5)	/* being sent again after a resume */
+#define POST_MSGF_ACKED		BIT(6)	/* acked while being sent again */
 
 struct post_class;
 
@@ -301,7 +325,8 @@ enum post_rx_stage {
 	POST_RX_FIXED,		/* gathering the fixed part of the body */
 	POST_RX_EXT,		/* gathering antecedents or acknowledgments */
 	POST_RX_PAYLOAD,	/* passing DATA payload to the message */
-	POST_RX_SKIP,		/* skipping bytes (HELLO extension) */
+	POST_RX_SKIP,		/* skipping bytes (a duplicate's payload) */
+	POST_RX_HOLD,		/* a resume waits to be decided: stop */
 };
 
 /**
@@ -348,6 +373,12 @@ struct post_parser {
  * @saved_error_report: see @saved_data_ready
  * @rx: receive parser
  * @peer_max_msg: the peer's message size limit, from its HELLO
+ * @peer_key: the peer's carrier key, from its HELLO
+ * @peer_id: the peer's carrier id, from its HELLO (0 if none)
+ * @hello_rcvd: the fields above are set (store-release by the parser)
+ * @resume: this transient resumes its carrier: our HELLO says so
+ * @resume_req: the peer's HELLO asks to resume one of our carriers,
+ *	described by @resume_id, @resume_nonce and @resume_mac
  * @hello_sent: our HELLO has been queued for transmission
  * @fin_sent: our FIN has been sent, after every queued message
  * @tx_bv: the frame being transmitted: header, then payload pages
@@ -380,6 +411,14 @@ struct post_transient {
 
 	struct post_parser	rx;
 	u32			peer_max_msg;
+	u8			peer_key[16];
+	u32			peer_id;
+	bool			hello_rcvd;
+	bool			resume;
+	bool			resume_req;
+	u32			resume_id;
+	u64			resume_nonce;
+	u64			resume_mac;
 
 	bool			hello_sent;
 	bool			fin_sent;
@@ -412,8 +451,7 @@ enum {
 
 /**
  * struct post_policy - selection properties of a namespace or carrier
- * @pref: enum post_pref per POST_POLICY_A_RELIABILITY..._SECURITY,
- *	indexed by attribute minus POST_POLICY_A_RELIABILITY
+ * @pref: enum post_pref per selection property (enum post_prop)
  * @n_prefer: entries in @prefer_if
  * @n_prohibit: entries in @prohibit_if
  * @prefer_if: preferred interfaces
@@ -422,7 +460,7 @@ enum {
  * @reuse: carriers between the same endpoints share an association
  */
 struct post_policy {
-	u8	pref[5];
+	u8	pref[__POST_PROP_MAX];
 	u8	n_prefer;
 	u8	n_prohibit;
 	int	prefer_if[POST_POLICY_MAX_IFS];
@@ -552,6 +590,10 @@ enum {
 	POST_F_ORPHAN,		/* closed; still flushing queued messages */
 	POST_F_ABORT_XPRT,	/* transient failed; reset and release it */
 	POST_F_IDS,		/* the id table is set up */
+	POST_F_PENDING,		/* accepted by the kernel, not yet by accept() */
+	POST_F_DORMANT,		/* no transient; resumes on the next send */
+	POST_F_ACTIVE,		/* it connected (rather than was accepted) */
+	POST_F_POLICY,		/* @policy was set with POST_POLICY */
 };
 
 /**
@@ -577,6 +619,7 @@ enum {
  * @tx_frag: pages holding message payload and frame headers, filled
  *	upwards so that consecutive frames are contiguous
  * @tx_charged: sum of the @charge of unsent messages
+ * @tx_retained: @truesize of sent messages kept until acknowledged
  * @nr_started: entries in @tx_started
  * @nr_history: entries in @tx_history
  * @next_kid: id the kernel assigns next, without POST_MSG_ID_KERNEL
@@ -625,6 +668,27 @@ enum {
  * @remote: its peer's address once established (post_net.lock)
  * @stats: counters, written under the socket lock (msgs_recv and
  *	bytes_recv under @rx_lock), read locklessly
+ * @parent: the listener of a carrier not yet accept()ed (POST_F_PENDING
+ *	or on the listener's @acc_ready), holding a reference on it
+ * @acc_lock: protects @acc_pending, @acc_ready, @n_acc and the
+ *	children's @acc_node; taken under the listener's socket lock or a
+ *	child's
+ * @acc_pending: a listener's children waiting for the peer's HELLO
+ * @acc_ready: a listener's children for accept() to return
+ * @acc_node: entry in the listener's @acc_pending or @acc_ready
+ * @n_acc: entries in @acc_pending and @acc_ready
+ * @dormant_work: a dormant carrier fails at the end of its linger time;
+ *	a pending child when its HELLO does not come
+ * @policy: the carrier's own policy (POST_F_POLICY)
+ * @peer_key: the peer's carrier key, once @peer_known
+ * @peer_id: the peer's carrier id, once @peer_known
+ * @peer_known: the peer's HELLO was seen on some transient
+ * @resumable: goes dormant instead of failing when its transient dies,
+ *	and keeps sent messages until acknowledged; set when established
+ * @peer_max_msg: the peer's message size limit
+ * @dormant_err: the transport error that made the carrier dormant
+ * @resumes: times the carrier resumed
+ * @msgs_resent: messages sent again after resumes
  *
  * Unless stated otherwise, fields are protected by the socket lock.
  */
@@ -646,6 +710,7 @@ struct post_sock {
 	struct xarray		tx_seqs;
 	struct page_frag	tx_frag;
 	u64			tx_charged;
+	u64			tx_retained;
 	u32			nr_started;
 	u32			nr_history;
 	u64			next_kid;
@@ -691,7 +756,31 @@ struct post_sock {
 	struct sockaddr_storage	local;
 	struct sockaddr_storage	remote;
 	struct post_counters	stats;
+
+	struct sock		*parent;
+	spinlock_t		acc_lock;	/* see above */
+	struct list_head	acc_pending;
+	struct list_head	acc_ready;
+	struct list_head	acc_node;
+	u32			n_acc;
+	struct delayed_work	dormant_work;
+	struct post_policy	policy;
+	u8			peer_key[16];
+	u32			peer_id;
+	bool			peer_known;
+	bool			resumable;
+	u32			peer_max_msg;
+	int			dormant_err;
+	u32			resumes;
+	u64			msgs_resent;
 };
+
+/* Has the peer's HELLO on @t been parsed, its fields set? */
+static inline bool post_peer_hello(const struct post_transient *t)
+{
+	/* pairs with smp_store_release() in post_rx_hello() */
+	return smp_load_acquire(&t->hello_rcvd);
+}
 
 static inline struct post_sock *post_sk(const struct sock *sk)
 {
@@ -716,6 +805,7 @@ struct post_net *post_net(const struct net *net);
 u32 post_net_max_msg(const struct net *net);
 struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 			   int kern);
+struct sock *post_child_alloc(struct sock *parent);
 
 /* carrier.c */
 extern const struct proto_ops post_msg_ops;
@@ -730,6 +820,9 @@ int post_xprt_create(struct sock *sk, int family,
 struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock);
 void post_xprt_attach(struct post_transient *t);
 void post_xprt_attach_listener(struct post_transient *t);
+void post_xprt_attach_child(struct post_transient *t,
+			    const struct post_transient *lt);
+void post_xprt_move(struct post_transient *t, struct sock *sk);
 void post_xprt_destroy(struct post_transient *t, bool abort);
 void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t);
 int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val);
@@ -750,6 +843,7 @@ struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 void post_payload_free(struct post_payload *pl);
 void post_rmsg_free(struct post_rmsg *rm);
 int post_tx_push(struct sock *sk, struct post_transient *t);
+u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker);
 bool post_tx_idle(const struct post_transient *t);
 void post_tx_reset(struct post_transient *t);
 
@@ -767,12 +861,15 @@ struct post_msg *post_sched_pick(struct sock *sk);
 int post_sched_start(struct sock *sk, struct post_msg *m);
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload);
 void post_sched_drop(struct sock *sk, struct post_msg *m);
+void post_sched_requeue(struct sock *sk);
+bool post_sched_retain(struct sock *sk);
 void post_sched_expire(struct sock *sk);
 u64 post_sched_next_abort(struct sock *sk);
 bool post_sched_idle(struct sock *sk);
 bool post_msg_immediate(const struct post_msg *m);
 int post_sched_apply_acks(struct sock *sk);
 int post_ev_recv(struct sock *sk, struct msghdr *msg, size_t len);
+void post_ev_carrier(struct sock *sk, u32 type);
 int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			  unsigned int optlen);
 int post_sched_getsockopt(struct sock *sk, int optname, char __user *optval,
@@ -803,6 +900,17 @@ void post_path_props(struct post_assoc *a, const struct post_path *p,
 int post_assoc_paths(struct sock *sk, unsigned int max,
 		     struct post_path_desc **res);
 int post_carrier_register(struct sock *sk);
+void post_assoc_carrier_down(struct sock *sk, u32 reason);
+void post_assoc_carrier_up(struct sock *sk, u32 reason);
+u8 post_policy_pref(struct sock *sk, int prop);
+u32 post_policy_linger(struct sock *sk);
+bool post_policy_wants(struct sock *sk, int prop);
+int post_policy_check(struct sock *sk, const struct sockaddr *addr);
+int post_policy_setsockopt(struct sock *sk, sockptr_t optval,
+			   unsigned int optlen);
+int post_policy_getsockopt(struct sock *sk, char __user *optval,
+			   int __user *optlen);
+struct sock *post_carrier_lookup(struct net *net, u32 id);
 void post_carrier_unregister(struct sock *sk, u32 reason);
 
 /* netlink.c */

@@ -182,6 +182,16 @@ static void post_ev_queue(struct sock *sk, u64 id, u32 type)
 }
 
 /**
+ * post_ev_carrier - report an event of the carrier itself
+ * @sk: the carrier, locked
+ * @type: POST_EV_DORMANT or POST_EV_RESUMED
+ */
+void post_ev_carrier(struct sock *sk, u32 type)
+{
+	post_ev_queue(sk, 0, type);
+}
+
+/**
  * post_ev_recv - read events from the error queue
  * @sk: the carrier
  * @msg: where to copy them
@@ -265,12 +275,32 @@ static void post_msg_free_cb(void *ptr, void *arg)
 	post_msg_free(ptr);
 }
 
+/* Give back the memory of a sent message kept for sending again. */
+static void post_msg_release_payload(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (m->pl) {
+		post_payload_free(m->pl);
+		m->pl = NULL;
+	}
+	if (!(m->flags & POST_MSGF_RETAINED))
+		return;
+	m->flags &= ~POST_MSGF_RETAINED;
+	ps->tx_retained -= m->truesize;
+	sk_wmem_queued_add(sk, -(int)m->truesize);
+	post_tx_update_can_send(sk);
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		sk->sk_write_space(sk);
+}
+
 /* @m is done: remember it for a while, forget the oldest. */
 static void post_msg_retire(struct sock *sk, struct post_msg *m)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_msg *old;
 
+	post_msg_release_payload(sk, m);
 	m->state = POST_MSG_DONE;
 	kfree(m->edges);
 	m->edges = NULL;
@@ -321,7 +351,7 @@ bool post_tx_admit(struct sock *sk, u32 nice)
 	struct post_sock *ps = post_sk(sk);
 	u32 sndbuf = READ_ONCE(sk->sk_sndbuf);
 
-	if (ps->tx_charged >= 2ULL * sndbuf)
+	if (ps->tx_charged + ps->tx_retained >= 2ULL * sndbuf)
 		return false;
 	if (ps->ev_mask && atomic_read(&ps->ev_pending) >= post_ev_limit(sk))
 		return false;
@@ -400,11 +430,15 @@ int post_sched_start(struct sock *sk, struct post_msg *m)
 	struct post_sock *ps = post_sk(sk);
 	int err;
 
-	err = xa_err(xa_store(&ps->tx_seqs, ps->next_seq, m, sk->sk_allocation));
-	if (err)
-		return err;
-	m->seq = ps->next_seq++;
-	list_add_tail(&m->list, &ps->tx_inflight);
+	if (!m->seq) {
+		/* sent for the first time: number it */
+		err = xa_err(xa_store(&ps->tx_seqs, ps->next_seq, m,
+				      sk->sk_allocation));
+		if (err)
+			return err;
+		m->seq = ps->next_seq++;
+		list_add_tail(&m->list, &ps->tx_inflight);
+	}
 	list_add_tail(&m->started, &ps->tx_started);
 	ps->nr_started++;
 	return 0;
@@ -422,10 +456,26 @@ static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
 	post_msg_retire(sk, m);
 }
 
+static void post_msg_expire(struct sock *sk, struct post_msg *m);
+
+/**
+ * post_sched_retain - keep sent messages until the peer acknowledges them
+ * @sk: the carrier
+ *
+ * A carrier that may resume on a new transport sends again what the
+ * old one may have lost.
+ */
+bool post_sched_retain(struct sock *sk)
+{
+	return READ_ONCE(post_sk(sk)->resumable);
+}
+
 /* The last chunk of @m went to the transport. */
 static void post_msg_sent(struct sock *sk, struct post_msg *m)
 {
 	struct post_sock *ps = post_sk(sk);
+	bool keep = (m->flags & POST_MSGF_RETAINED) || post_sched_retain(sk);
+	struct post_payload *pl = NULL;
 	struct post_edge *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &m->waiters, node) {
@@ -438,13 +488,77 @@ static void post_msg_sent(struct sock *sk, struct post_msg *m)
 			post_sched_queue(ps, d);
 		}
 	}
+	if (keep) {
+		pl = m->pl;
+		m->pl = NULL;
+	}
 	post_msg_unqueue(sk, m);
+	m->pl = pl;
+	if (keep && !(m->flags & POST_MSGF_RETAINED)) {
+		m->flags |= POST_MSGF_RETAINED;
+		ps->tx_retained += m->truesize;
+		sk_wmem_queued_add(sk, m->truesize);
+		post_tx_update_can_send(sk);
+	}
 	m->state = POST_MSG_SENT;
-	post_stat_inc(&ps->stats.msgs_sent, 1);
-	post_stat_inc(&ps->stats.bytes_sent, m->len);
-	post_ev_queue(sk, m->id, POST_EV_SENT);
+	if (m->flags & POST_MSGF_RESENT) {
+		m->flags &= ~POST_MSGF_RESENT;
+		WRITE_ONCE(ps->msgs_resent, ps->msgs_resent + 1);
+		if (m->flags & POST_MSGF_ACKED) {
+			m->flags &= ~POST_MSGF_ACKED;
+			post_msg_acked(sk, m, true);
+			return;
+		}
+	} else {
+		post_stat_inc(&ps->stats.msgs_sent, 1);
+		post_stat_inc(&ps->stats.bytes_sent, m->len);
+		post_ev_queue(sk, m->id, POST_EV_SENT);
+	}
 	if (READ_ONCE(ps->rx_eof))
 		post_msg_acked(sk, m, false);
+}
+
+/**
+ * post_sched_requeue - send again what a lost transient may have lost
+ * @sk: the carrier, locked, between transients
+ *
+ * Every message the peer did not acknowledge is queued again, whole,
+ * under its sequence number; the peer drops what it turns out to have.
+ * Partly sent messages start over (the peer dropped their beginning),
+ * and the ABORTs of expired ones are sent again.
+ */
+void post_sched_requeue(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &ps->tx_inflight, list) {
+		if (m->state == POST_MSG_SENT) {
+			if (!(m->flags & POST_MSGF_RETAINED) || !m->pl)
+				continue;
+			m->flags |= POST_MSGF_RESENT;
+			post_sched_queue(ps, m);
+		} else if (m->flags & POST_MSGF_EXPIRE) {
+			/* expired while its frame was sent: abort it now */
+			m->flags &= ~POST_MSGF_EXPIRE;
+			post_msg_expire(sk, m);
+			continue;
+		} else if (!list_empty(&m->started)) {
+			list_del_init(&m->started);
+			ps->nr_started--;
+		}
+		m->sent = 0;
+		m->pl->cur_seg = 0;
+		m->pl->cur_off = 0;
+	}
+	list_for_each_entry_safe(m, tmp, &ps->tx_history, list) {
+		if (!(m->flags & POST_MSGF_EXPIRED) || !m->seq ||
+		    m->seq < ps->ack_in_low)
+			continue;
+		list_move_tail(&m->list, &ps->tx_aborts);
+		ps->nr_history--;
+		m->state = POST_MSG_ABORTING;
+	}
 }
 
 /*
@@ -644,6 +758,30 @@ bool post_msg_immediate(const struct post_msg *m)
 	return m->flags & POST_MSGF_IMMEDIATE;
 }
 
+/* The peer acknowledged @m. */
+static int post_msg_ack(struct sock *sk, struct post_msg *m)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	if (m->state == POST_MSG_SENT) {
+		post_msg_acked(sk, m, true);
+		return 0;
+	}
+	/* only what we send again may be acknowledged before it is sent */
+	if (!(m->flags & POST_MSGF_RESENT))
+		return -EPROTO;
+	if (m->sent || (t && t->tx_msg == m)) {
+		/* the peer ignores the rest: finish the frames started */
+		m->flags |= POST_MSGF_ACKED;
+		return 0;
+	}
+	post_msg_unqueue(sk, m);
+	m->flags &= ~POST_MSGF_RESENT;
+	m->state = POST_MSG_SENT;
+	post_msg_acked(sk, m, true);
+	return 0;
+}
+
 /**
  * post_sched_apply_acks - act on what the peer acknowledged
  * @sk: the carrier
@@ -659,8 +797,9 @@ int post_sched_apply_acks(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 	u64 seqs[POST_ACK_MAX], low;
-	struct post_msg *m;
+	struct post_msg *m, *tmp;
 	u32 i, n;
+	int err;
 
 	spin_lock_bh(&ps->rx_lock);
 	if (!ps->ack_in_dirty) {
@@ -676,11 +815,12 @@ int post_sched_apply_acks(struct sock *sk)
 
 	if (low > ps->next_seq)
 		return -EPROTO;
-	while ((m = list_first_entry_or_null(&ps->tx_inflight, struct post_msg,
-					     list)) && m->seq < low) {
-		if (m->state != POST_MSG_SENT)
-			return -EPROTO;
-		post_msg_acked(sk, m, true);
+	list_for_each_entry_safe(m, tmp, &ps->tx_inflight, list) {
+		if (m->seq >= low)
+			break;
+		err = post_msg_ack(sk, m);
+		if (err)
+			return err;
 	}
 	for (i = 0; i < n; i++) {
 		if (!seqs[i] || seqs[i] >= ps->next_seq)
@@ -688,15 +828,13 @@ int post_sched_apply_acks(struct sock *sk)
 		m = xa_load(&ps->tx_seqs, seqs[i]);
 		if (!m)
 			continue;	/* acknowledged already */
-		if (m->state != POST_MSG_SENT)
-			return -EPROTO;
-		post_msg_acked(sk, m, true);
+		err = post_msg_ack(sk, m);
+		if (err)
+			return err;
 	}
 eof:
 	/* the peer finished: it acknowledges nothing more */
 	if (READ_ONCE(ps->rx_eof)) {
-		struct post_msg *tmp;
-
 		list_for_each_entry_safe(m, tmp, &ps->tx_inflight, list)
 			if (m->state == POST_MSG_SENT)
 				post_msg_acked(sk, m, false);

@@ -14,6 +14,8 @@
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -134,17 +136,43 @@ static void post_put_frame_hdr(void *buf, u8 type, u8 flags, u32 len)
 	fh->len = cpu_to_be32(len);
 }
 
+/**
+ * post_resume_mac - authenticate a request to resume a carrier
+ * @key: the carrier key of the side that is asked, which set the carrier up
+ * @id: that side's carrier id
+ * @nonce: the request's nonce
+ * @asker: the carrier key of the side that asks
+ *
+ * Only the two ends of the carrier know both keys: a third party who
+ * sees the addresses cannot attach a connection to it.
+ *
+ * Return: the MAC.
+ */
+u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker)
+{
+	siphash_key_t k;
+
+	memcpy(&k, key, sizeof(k));
+	return siphash_4u64(id, nonce, get_unaligned_le64(asker),
+			    get_unaligned_le64(asker + 8), &k);
+}
+
 static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
+	struct post_hello_resume *r;
 	struct post_hello *h;
+	u32 len = sizeof(*h) + 2 + sizeof(__be32);
+	u8 *ext;
 	void *buf;
+	u64 nonce;
 
-	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
-				sizeof(*h));
+	if (t->resume)
+		len += 2 + sizeof(*r);
+	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) + len);
 	if (!buf)
 		return -ENOMEM;
-	post_put_frame_hdr(buf, POST_FRAME_HELLO, 0, sizeof(*h));
+	post_put_frame_hdr(buf, POST_FRAME_HELLO, 0, len);
 	h = buf + sizeof(struct post_frame_hdr);
 	memset(h, 0, sizeof(*h));
 	h->magic = cpu_to_be32(POST_HELLO_MAGIC);
@@ -152,6 +180,23 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 	h->min_version = POST_WIRE_VERSION;
 	h->max_msg_size = cpu_to_be32(ps->max_msg);
 	memcpy(h->key, ps->key, sizeof(h->key));
+
+	ext = (u8 *)(h + 1);
+	*ext++ = POST_HELLO_EXT_CARRIER;
+	*ext++ = sizeof(__be32);
+	put_unaligned_be32(ps->id, ext);
+	ext += sizeof(__be32);
+	if (t->resume) {
+		*ext++ = POST_HELLO_EXT_RESUME;
+		*ext++ = sizeof(*r);
+		r = (void *)ext;
+		nonce = get_random_u64();
+		r->carrier = cpu_to_be32(ps->peer_id);
+		r->reserved = 0;
+		r->nonce = cpu_to_be64(nonce);
+		r->mac = cpu_to_be64(post_resume_mac(ps->peer_key, ps->peer_id,
+						     nonce, ps->key));
+	}
 	t->hello_sent = true;
 	return 1;
 }
@@ -339,6 +384,11 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 		return post_tx_build_abort(sk, t, seq);
 
 	while ((m = post_sched_pick(sk))) {
+		bool known = post_peer_hello(t);
+
+		/* until the peer said its limit, only what any peer takes */
+		if (!m->seq && !known && m->len > POST_MIN_MSG_SIZE)
+			return 0;
 		if (m->seq || m->len <= READ_ONCE(t->peer_max_msg))
 			return post_tx_build_data(sk, t, m);
 		/*
@@ -619,7 +669,7 @@ static int post_rx_frame_hdr(struct post_transient *t)
 			return -EPROTO;
 		if (len < sizeof(struct post_hello) || len > POST_HELLO_MAX_LEN)
 			return -EPROTO;
-		fixed = sizeof(struct post_hello);
+		fixed = len;	/* extensions included */
 		break;
 	case POST_FRAME_DATA:
 		if (p->flags & ~POST_DATA_FLAGS)
@@ -652,11 +702,52 @@ static int post_rx_frame_hdr(struct post_transient *t)
 	return 0;
 }
 
+/* The extensions of a HELLO, @len bytes at @ext. */
+static int post_rx_hello_ext(struct post_transient *t, const u8 *ext, u32 len)
+{
+	const struct post_hello_resume *r;
+	bool seen_id = false;
+	u8 type, n;
+
+	while (len) {
+		if (len < 2 || ext[1] > len - 2)
+			return -EPROTO;
+		type = ext[0];
+		n = ext[1];
+		ext += 2;
+		len -= 2;
+		switch (type) {
+		case POST_HELLO_EXT_CARRIER:
+			if (n != sizeof(__be32) || seen_id)
+				return -EPROTO;
+			t->peer_id = get_unaligned_be32(ext);
+			seen_id = true;
+			break;
+		case POST_HELLO_EXT_RESUME:
+			r = (const void *)ext;
+			if (n != sizeof(*r) || r->reserved || t->resume_req ||
+			    !r->carrier)
+				return -EPROTO;
+			t->resume_req = true;
+			t->resume_id = be32_to_cpu(r->carrier);
+			t->resume_nonce = be64_to_cpu(r->nonce);
+			t->resume_mac = be64_to_cpu(r->mac);
+			break;
+		default:
+			break;	/* a later version's: not ours to read */
+		}
+		ext += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static int post_rx_hello(struct post_transient *t)
 {
 	struct post_parser *p = &t->rx;
 	struct post_hello *h = (void *)p->buf;
 	u32 max = be32_to_cpu(h->max_msg_size);
+	int err;
 
 	if (be32_to_cpu(h->magic) != POST_HELLO_MAGIC)
 		return -EPROTO;
@@ -664,17 +755,21 @@ static int post_rx_hello(struct post_transient *t)
 	    h->min_version > POST_WIRE_VERSION ||
 	    h->version < POST_WIRE_VERSION)
 		return -EPROTO;
-	if (!max)
+	if (max < POST_MIN_MSG_SIZE)
 		return -EPROTO;
+	err = post_rx_hello_ext(t, (u8 *)(h + 1), p->need - sizeof(*h));
+	if (err)
+		return err;
 
 	WRITE_ONCE(t->peer_max_msg, min(max, POST_MAX_MSG_SIZE_LIMIT));
+	memcpy(t->peer_key, h->key, sizeof(t->peer_key));
 	p->hello = true;
-	if (p->left) {
-		/* a later version's extension: not ours to read */
-		p->stage = POST_RX_SKIP;
-		return 0;
-	}
+	/* the fields above before the flag: read by the carrier */
+	smp_store_release(&t->hello_rcvd, true);
 	post_rx_next_frame(p);
+	if (t->resume_req)
+		p->stage = POST_RX_HOLD;	/* the carrier decides */
+	post_tx_schedule(t->carrier);
 	return 0;
 }
 
@@ -757,6 +852,22 @@ static int post_rx_payload_done(struct post_transient *t)
 	return 0;
 }
 
+/* A message we have came again: make sure an ACK says so. */
+static void post_rx_dup(struct sock *sk, u64 seq)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool kick;
+
+	spin_lock_bh(&ps->rx_lock);
+	kick = !ps->ack_dirty;
+	ps->ack_dirty = true;
+	if (seq >= ps->rx_low && ps->n_ack < POST_ACK_MAX)
+		ps->ack_seqs[ps->n_ack++] = seq;
+	spin_unlock_bh(&ps->rx_lock);
+	if (kick)
+		post_tx_schedule(sk);
+}
+
 /* The prefix of a DATA frame is in; validate it and find the message. */
 static int post_rx_data(struct post_transient *t)
 {
@@ -810,8 +921,24 @@ static int post_rx_data(struct post_transient *t)
 
 	spin_lock_bh(&ps->rx_lock);
 	rm = post_rx_find(ps, seq);
+	if (!rm && post_rx_resolved(ps, seq)) {
+		/*
+		 * Sent again after a resume: we have it, the peer did not
+		 * hear so.  Skip it and acknowledge it again.
+		 */
+		spin_unlock_bh(&ps->rx_lock);
+		kfree(new);
+		post_rx_dup(t->carrier, seq);
+		p->msg = NULL;
+		if (!payload) {
+			post_rx_next_frame(p);
+			return 0;
+		}
+		p->stage = POST_RX_SKIP;
+		return 0;
+	}
 	if (first) {
-		if (rm || post_rx_resolved(ps, seq) ||
+		if (rm ||
 		    seq - ps->rx_low >= POST_SEQ_WINDOW ||
 		    ps->nr_partial >= POST_MAX_PARTIAL ||
 		    ps->partial_bytes + msg_len > 2ULL * ps->max_msg)
@@ -853,9 +980,15 @@ static int post_rx_abort(struct post_transient *t)
 		ps->nr_partial--;
 		ps->partial_bytes -= rm->len;
 		err = post_rx_resolve(ps, seq, false);
-	} else {
-		/* only a message in reassembly can be aborted */
+	} else if (!seq) {
 		err = -EPROTO;
+	} else if (post_rx_resolved(ps, seq)) {
+		/* sent again after a resume: done already */
+	} else if (seq - ps->rx_low >= POST_SEQ_WINDOW) {
+		err = -EPROTO;
+	} else {
+		/* its start was lost with a transient */
+		err = post_rx_resolve(ps, seq, false);
 	}
 	spin_unlock_bh(&ps->rx_lock);
 	if (rm)
@@ -1030,6 +1163,9 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			if (!p->left)
 				post_rx_next_frame(p);
 			break;
+		case POST_RX_HOLD:
+			desc->count = 0;
+			return used;
 		}
 	}
 	if (err) {
@@ -1072,14 +1208,22 @@ void post_rx_read(struct post_transient *t)
 	if (p->err)
 		return;
 
+	BUILD_BUG_ON(sizeof(p->buf) < POST_HELLO_MAX_LEN);
+	if (p->stage == POST_RX_HOLD)
+		return;
 	t->sock->ops->read_sock(tsk, &desc, post_rx_actor);
 	if (p->err) {
 		post_rx_fail(t, p->err);
 		return;
 	}
+	if (p->stage == POST_RX_HOLD)
+		return;
 
 	if (!(READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) ||
 	    !skb_queue_empty(&tsk->sk_receive_queue))
+		return;
+	/* a reset is not an end: the carrier deals with the error */
+	if (READ_ONCE(tsk->sk_err))
 		return;
 
 	spin_lock_bh(&ps->rx_lock);
@@ -1092,7 +1236,7 @@ void post_rx_read(struct post_transient *t)
 	if (eof) {
 		sk->sk_data_ready(sk);
 		post_tx_schedule(sk);	/* no more acknowledgments */
-	} else if (!READ_ONCE(ps->rx_eof) && !READ_ONCE(tsk->sk_err)) {
+	} else if (!READ_ONCE(ps->rx_eof)) {
 		/* the peer stopped in the middle of a frame or message */
 		p->err = -EPROTO;
 		post_rx_fail(t, p->err);

@@ -154,7 +154,9 @@ static void post_xprt_error_report(struct sock *sk)
 	t->saved_error_report(sk);
 	csk = t->carrier;
 	err = READ_ONCE(sk->sk_err);
-	if (err) {
+	/* a carrier that resumes decides in its tx work what the error means */
+	if (err && !(READ_ONCE(post_sk(csk)->resumable) &&
+		     READ_ONCE(csk->sk_state) == TCP_ESTABLISHED)) {
 		/* SO_ERROR and poll() read the carrier's sk_err */
 		WRITE_ONCE(csk->sk_err, err);
 		sk_error_report(csk);
@@ -237,6 +239,21 @@ err:
 }
 ALLOW_ERROR_INJECTION(post_xprt_create, ERRNO);
 
+/* A listening transient has a connection to accept: the tx work does. */
+static void post_xprt_listen_ready(struct sock *sk)
+{
+	struct post_transient *t;
+
+	trace_sk_data_ready(sk);
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = post_xprt_from_sk(sk);
+	/* children inherit this callback, but not sk_user_data */
+	if (t && t->listener && sk->sk_state == TCP_LISTEN)
+		post_tx_schedule(t->carrier);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
 /**
  * post_xprt_attach - take over the callbacks of a connected transient
  * @t: the transient
@@ -277,25 +294,64 @@ void post_xprt_attach(struct post_transient *t)
 }
 
 /**
- * post_xprt_attach_listener - let a listening transient wake the carrier
+ * post_xprt_attach_child - take over a connection a listener accepted
+ * @t: the transient of the connection
+ * @lt: the listening transient
+ *
+ * The connection inherited the listener's data_ready; what is restored
+ * when it is detached is TCP's own.
+ */
+void post_xprt_attach_child(struct post_transient *t,
+			    const struct post_transient *lt)
+{
+	struct sock *sk = t->sock->sk;
+
+	post_xprt_attach(t);
+	write_lock_bh(&sk->sk_callback_lock);
+	if (t->saved_data_ready == post_xprt_listen_ready)
+		t->saved_data_ready = lt->saved_data_ready;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/**
+ * post_xprt_attach_listener - accept connections as they come
  * @t: the transient, listening
  *
- * The listening TCP socket sleeps and wakes on the carrier's wait
- * queue, so poll() and a blocking accept() on the carrier see new
- * connections without any of its callbacks replaced.  Replaced
- * callbacks would be inherited by every child TCP socket, which would
- * then call into this module with the listener's sk_user_data.
+ * The carrier's tx work accepts them, so that a message carrier can
+ * read each one's HELLO before accept() returns it: a connection that
+ * resumes a carrier is never seen by the application.  sk_user_data is
+ * not copied to the children, which inherit the callback until they
+ * are attached themselves.
  */
 void post_xprt_attach_listener(struct post_transient *t)
 {
 	struct sock *sk = t->sock->sk;
-	struct socket *csock = t->carrier->sk_socket;
 
 	write_lock_bh(&sk->sk_callback_lock);
 	t->listener = true;
 	t->attached = true;
-	rcu_assign_pointer(sk->sk_wq, &csock->wq);
+	t->saved_data_ready = sk->sk_data_ready;
+	sk->sk_data_ready = post_xprt_listen_ready;
+	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
 	write_unlock_bh(&sk->sk_callback_lock);
+	/* connections that completed before */
+	post_tx_schedule(t->carrier);
+}
+
+/**
+ * post_xprt_move - hand a transient to another carrier
+ * @t: the transient, its parser holding (POST_RX_HOLD)
+ * @sk: the carrier that takes it, locked
+ */
+void post_xprt_move(struct post_transient *t, struct sock *sk)
+{
+	struct sock *tsk = t->sock->sk;
+
+	lock_sock(tsk);
+	write_lock_bh(&tsk->sk_callback_lock);
+	t->carrier = sk;
+	write_unlock_bh(&tsk->sk_callback_lock);
+	release_sock(tsk);
 }
 
 static void post_xprt_detach(struct post_transient *t)
@@ -304,8 +360,8 @@ static void post_xprt_detach(struct post_transient *t)
 
 	write_lock_bh(&sk->sk_callback_lock);
 	if (t->listener) {
-		/* the carrier's socket, and its wait queue, are RCU-freed */
-		rcu_assign_pointer(sk->sk_wq, &t->sock->wq);
+		sk->sk_data_ready = t->saved_data_ready;
+		rcu_assign_sk_user_data(sk, NULL);
 	} else if (post_xprt_from_sk(sk) == t) {
 		sk->sk_data_ready = t->saved_data_ready;
 		sk->sk_write_space = t->saved_write_space;

@@ -27,6 +27,11 @@
  * namespace (at most POST_MAX_MSG_SIZE_LIMIT).
  */
 #define POST_DEFAULT_MAX_MSG_SIZE	(64U << 20)
+/*
+ * The smallest limit a namespace may set: messages up to this size are
+ * sent before the peer's HELLO told its limit, larger ones wait for it.
+ */
+#define POST_MIN_MSG_SIZE		4096U
 #define POST_MAX_MSG_SIZE_LIMIT		(1U << 30)
 
 /*
@@ -80,11 +85,16 @@ enum post_event_type {
 	POST_EV_SENT = 1,	/* the last byte was handed to the transport */
 	POST_EV_ACKED = 2,	/* the peer queued it for its application */
 	POST_EV_EXPIRED = 3,	/* its lifetime ended; it was not delivered */
+	/* carrier events, msg_id 0 */
+	POST_EV_DORMANT = 4,	/* the transport died; waiting to resume */
+	POST_EV_RESUMED = 5,	/* a new transport carries on */
 	__POST_EV_MAX
 };
 
 #define POST_EV_MASK_ALL	((1U << POST_EV_SENT) | (1U << POST_EV_ACKED) | \
-				 (1U << POST_EV_EXPIRED))
+				 (1U << POST_EV_EXPIRED) |		\
+				 (1U << POST_EV_DORMANT) |		\
+				 (1U << POST_EV_RESUMED))
 
 /*
  * recvmsg(MSG_ERRQUEUE) returns an array of these as data (as many whole
@@ -149,6 +159,46 @@ struct post_info {
 	__u64	msgs_acked;
 	__u32	rtt_us;		/* smoothed RTT of the carrier's path */
 	__u32	rttvar_us;
+	__u32	resumes;	/* times the carrier resumed after going dormant */
+	__u8	dormant;	/* 1 while it has no transport */
+	__u8	reserved2[3];
+	__u64	msgs_resent;	/* messages sent again after a resume */
+};
+
+/*
+ * setsockopt/getsockopt(SOL_POST, POST_POLICY): struct post_policy_opt,
+ * the carrier's own selection properties, before connect() or listen()
+ * (accepted carriers inherit the listener's).  They combine with the
+ * namespace's system policy (postctl policy): a system prohibit always
+ * wins, otherwise the carrier's preference does.  connect() or listen()
+ * fails with EACCES when the carrier requires what the system prohibits,
+ * and with EPROTONOSUPPORT when no transport offers what it requires
+ * (or all offer what it prohibits).  A shorter buffer sets or gets the
+ * first bytes; unused fields must be 0.
+ */
+#define POST_POLICY		10
+
+/* Selection properties, the index into post_policy_opt.pref. */
+enum post_prop {
+	POST_PROP_RELIABILITY,
+	POST_PROP_MSG_BOUNDARIES,
+	POST_PROP_MULTISTREAMING,
+	POST_PROP_MULTIPATH,
+	POST_PROP_SECURITY,
+	POST_PROP_RESUME,	/* go dormant and resume instead of failing */
+	__POST_PROP_MAX
+};
+
+/* Most interfaces one policy may prefer or prohibit. */
+#define POST_POLICY_MAX_IFS	16
+
+struct post_policy_opt {
+	__u8	pref[8];	/* enum post_pref, by enum post_prop */
+	__u32	linger_ms;	/* dormant this long at most; 0: the system's */
+	__u32	n_prefer_if;	/* entries used in prefer_if */
+	__u32	n_prohibit_if;	/* entries used in prohibit_if */
+	__s32	prefer_if[POST_POLICY_MAX_IFS];	/* ifindex */
+	__s32	prohibit_if[POST_POLICY_MAX_IFS];
 };
 
 /* ---- generic netlink family "post" (Documentation/netlink/specs/post.yaml) */
@@ -226,6 +276,7 @@ enum {
 	POST_POLICY_A_PROHIBIT_IF,	/* s32 ifindex, repeated */
 	POST_POLICY_A_LINGER_MS,	/* u32: how long a dormant association stays */
 	POST_POLICY_A_REUSE,		/* u8: carriers to one peer share an association */
+	POST_POLICY_A_RESUME,		/* u8, enum post_pref: dormant carriers resume */
 
 	__POST_POLICY_A_MAX,
 	POST_POLICY_A_MAX = __POST_POLICY_A_MAX - 1
@@ -233,9 +284,6 @@ enum {
 
 /* Longest linger time of an association, in ms: one day. */
 #define POST_MAX_LINGER_MS	86400000
-
-/* Most interfaces one policy may prefer or prohibit. */
-#define POST_POLICY_MAX_IFS	16
 
 /* Association counters (POST_A_STATS). */
 enum {
