@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "post_lib.h"
@@ -534,6 +535,79 @@ TEST_F(ns, connect_timeout)
 	EXPECT_EQ(ETIMEDOUT, errno);
 	EXPECT_LT(now_s() - t0, 30);
 	close(c);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking connect() restarted after a signal waits on, as on TCP. */
+TEST_F(ns, connect_restarted_after_signal)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+	struct itimerval it = { .it_value = { 0, 50000 } };
+	struct sockaddr_in a;
+	int l, c, s;
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev va root netem delay 300ms",
+			self->p.a));
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	signal(SIGALRM, SIG_DFL);
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(2, send(c, "hi", 2, 0));
+	ASSERT_EQ(2, recv(s, rbuf, sizeof(rbuf), 0));
+	/* a non-blocking one while connecting: EALREADY */
+	close(c);
+	close(s);
+	c = socket(AF_POST, SOCK_SEQPACKET | SOCK_NONBLOCK, 0);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EINPROGRESS, errno);
+	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
+	EXPECT_EQ(EALREADY, errno);
+	close(c);
+	close(l);
+}
+
+/* A stream carrier notices when its TCP connection is gone. */
+TEST_F(ns, stream_notices_reset)
+{
+	struct linger lg = { 1, 0 };
+	struct post_info pi;
+	socklen_t len = sizeof(pi);
+	struct sockaddr_in a;
+	int l, c, r;
+
+	l = listener_in_a(&self->p, AF_INET, SOCK_STREAM, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	r = accept(l, NULL, NULL);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, getsockopt(c, SOL_POST, POST_INFO, &pi, &len));
+	EXPECT_EQ(TCP_ESTABLISHED, pi.state);
+	EXPECT_EQ(POST_ASSOC_ACTIVE, pi.assoc_state);
+	setsockopt(r, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(r);
+	EXPECT_EQ(-1, recv(c, rbuf, 10, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	for (int i = 0; i < 50; i++) {
+		len = sizeof(pi);
+		ASSERT_EQ(0, getsockopt(c, SOL_POST, POST_INFO, &pi, &len));
+		if (pi.state == TCP_CLOSE)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(TCP_CLOSE, pi.state);
+	EXPECT_EQ(0U, pi.assoc_id);
+	close(c);
+	close(l);
 }
 
 TEST_F(ns, nonblocking_io)

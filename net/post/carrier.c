@@ -375,8 +375,18 @@ static void post_carrier_process(struct sock *sk)
 		}
 		return;
 	}
-	if (sk->sk_state != TCP_ESTABLISHED || !post_is_msg(sk))
+	if (sk->sk_state != TCP_ESTABLISHED)
 		return;
+	if (!post_is_msg(sk)) {
+		/* TCP carries the data; the carrier only keeps track */
+		if (tstate == TCP_CLOSE) {
+			post_path_sample(sk);
+			sk->sk_state = TCP_CLOSE;
+			post_assoc_detach(sk, POST_REASON_TRANSPORT);
+			sk->sk_state_change(sk);
+		}
+		return;
+	}
 	post_path_sample(sk);
 	post_carrier_learn_peer(sk, t);
 
@@ -790,8 +800,13 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 		err = -EISCONN;
 		goto out;
 	case TCP_SYN_SENT:
-		err = -EALREADY;
-		goto out;
+		if (flags & O_NONBLOCK) {
+			err = -EALREADY;
+			goto out;
+		}
+		/* restarted after a signal: wait on, as TCP does */
+		t = post_sk(sk)->xprt;
+		goto connect;
 	case TCP_CLOSE:
 		if (!(sk->sk_shutdown & SHUTDOWN_MASK))
 			break;
@@ -828,6 +843,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 
 	sk->sk_state = TCP_SYN_SENT;
 	sock->state = SS_CONNECTING;
+connect:
 	err = kernel_connect(t->sock, addr, len, flags);
 	if (!err) {
 		post_carrier_established(sk, false);
