@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..26"
 ip netns add $A && ip netns add $B &&
 ip -n $A link set lo up && ip -n $B link set lo up &&
 ip link add va netns $A type veth peer name vb netns $B &&
@@ -49,6 +49,17 @@ id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])' <<<"$out
 run $P -n $A assoc show id "$id"
 [ $rc = 0 ] && grep -q "^assoc $id state dormant .*remote 192.0.2.9:5000" <<<"$out"
 ok $? "assoc show id"
+run $P -n $A -j assoc add remote 192.0.2.10 remote 2001:db8::10 remote 203.0.113.10 port 7000
+[ $rc = 0 ] && json 'd[0]["remote"][0]["addr"] == "192.0.2.10"' <<<"$out"
+ok $? "assoc add with remote candidates"
+cid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])' <<<"$out" 2>/dev/null)
+run $P -n $A -j path show assoc "$cid"
+[ $rc = 0 ] && json 'sorted(p["remote"]["addr"] for p in d) == ["2001:db8::10", "203.0.113.10"]' <<<"$out"
+ok $? "each further candidate is a path"
+run $P -n $A assoc add remote 192.0.2.11 remote 192.0.2.11 port 7000
+[ $rc = 1 ] && grep -qx "Error: remote candidate listed twice" <<<"$out"; ok $? "a candidate twice is refused"
+run $P -n $A assoc del id "$cid"
+[ $rc = 0 ]; ok $? "assoc del of the candidates' association"
 run $P -n $B -j assoc show
 [ $rc = 0 ] && json 'd == []' <<<"$out"; ok $? "another namespace sees nothing"
 

@@ -1431,7 +1431,7 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  postctl assoc show [id ID]\n"
-	"  postctl assoc add remote ADDR port PORT\n"
+	"  postctl assoc add remote ADDR [remote ADDR]... port PORT\n"
 	"                    [local ADDR [lport PORT]] [linger MS]\n"
 	"  postctl assoc del id ID\n"
 	"  postctl path show [assoc ID] [id PATHID]\n"
@@ -1640,16 +1640,20 @@ static int assoc_show(int argc, char **argv)
 static int assoc_add(int argc, char **argv)
 {
 	struct post_req req = { .cb = assoc_cb, .list = true };
-	bool have_remote = false, have_port = false, have_local = false;
+	bool have_port = false, have_local = false;
 	bool have_lport = false, have_linger = false;
-	struct cli_addr remote = {}, local = {};
+	struct cli_addr remote[POST_MAX_CANDIDATES] = {}, local = {};
 	__u32 port = 0, lport = 0, linger = 0;
+	unsigned int i, n_remote = 0;
 	struct nlmsghdr *nlh;
 
 	while (argc > 0) {
 		if (is(*argv, "remote")) {
-			once(&have_remote, *argv);
-			parse_ip(next_arg(&argc, &argv), &remote);
+			/* repeated: remote candidates, the first one first */
+			if (n_remote == POST_MAX_CANDIDATES)
+				usage_error("at most %d 'remote' candidates",
+					    POST_MAX_CANDIDATES);
+			parse_ip(next_arg(&argc, &argv), &remote[n_remote++]);
 		} else if (is(*argv, "port")) {
 			once(&have_port, *argv);
 			port = parse_u32("port", next_arg(&argc, &argv), 1,
@@ -1671,7 +1675,7 @@ static int assoc_add(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (!have_remote)
+	if (!n_remote)
 		usage_error("assoc add: missing 'remote ADDR'");
 	if (!have_port)
 		usage_error("assoc add: missing 'port PORT'");
@@ -1679,7 +1683,8 @@ static int assoc_add(int argc, char **argv)
 		usage_error("'lport' needs 'local ADDR'");
 
 	nlh = post_msg(POST_CMD_ASSOC_NEW, NLM_F_ACK);
-	put_addr(nlh, POST_A_REMOTE, &remote, port, 0);
+	for (i = 0; i < n_remote; i++)
+		put_addr(nlh, POST_A_REMOTE, &remote[i], port, 0);
 	if (have_local)
 		put_addr(nlh, POST_A_LOCAL, &local,
 			 have_lport ? (int)lport : -1, 0);

@@ -547,29 +547,71 @@ static int post_nl_assoc_get_dumpit(struct sk_buff *skb,
 	return err == -EMSGSIZE && skb->len ? skb->len : err;
 }
 
+/*
+ * The remote candidates of a new association: every POST_A_REMOTE of
+ * the request, in order (info->attrs holds only the last one).
+ */
+static int post_nl_parse_remotes(struct genl_info *info,
+				 struct sockaddr_storage *cand,
+				 unsigned int *n)
+{
+	struct nlattr *attr;
+	unsigned int i;
+	int rem, err;
+
+	*n = 0;
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != POST_A_REMOTE)
+			continue;
+		if (*n == POST_MAX_CANDIDATES) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "too many remote candidates");
+			return -E2BIG;
+		}
+		err = post_nl_parse_addr(attr, true, &cand[*n], NULL,
+					 info->extack);
+		if (err)
+			return err;
+		for (i = 0; i < *n; i++) {
+			if (!memcmp(&cand[i], &cand[*n], sizeof(cand[i]))) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "remote candidate listed twice");
+				return -EINVAL;
+			}
+		}
+		++*n;
+	}
+	return 0;
+}
+
 static int post_nl_assoc_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sockaddr_storage local = {}, remote;
+	struct sockaddr_storage local = {}, remote, *cand;
 	struct post_net *pn = post_nl_pn(info);
 	struct post_assoc *a;
+	unsigned int i, n;
 	int err;
 
 	if (post_nl_missing(info, POST_A_REMOTE, "remote address missing"))
 		return -EINVAL;
-	err = post_nl_parse_addr(info->attrs[POST_A_REMOTE], true, &remote,
-				 NULL, info->extack);
+	cand = kcalloc(POST_MAX_CANDIDATES, sizeof(*cand), GFP_KERNEL);
+	if (!cand)
+		return -ENOMEM;
+	err = post_nl_parse_remotes(info, cand, &n);
 	if (err)
-		return err;
+		goto out_free;
+	remote = cand[0];
 	if (info->attrs[POST_A_LOCAL]) {
 		err = post_nl_parse_addr(info->attrs[POST_A_LOCAL], false,
 					 &local, NULL, info->extack);
 		if (err)
-			return err;
+			goto out_free;
 		if (local.ss_family != remote.ss_family) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    info->attrs[POST_A_LOCAL],
 					    "local and remote families differ");
-			return -EINVAL;
+			err = -EINVAL;
+			goto out_free;
 		}
 	}
 
@@ -583,11 +625,29 @@ static int post_nl_assoc_new_doit(struct sk_buff *skb, struct genl_info *info)
 	a->linger_ms = 0;
 	if (info->attrs[POST_A_LINGER_MS])
 		a->linger_ms = nla_get_u32(info->attrs[POST_A_LINGER_MS]);
+	/*
+	 * The first candidate is the association's remote; each further
+	 * one is a path to it, as path-add would make.
+	 */
+	for (i = 1; i < n; i++) {
+		struct sockaddr_storage any = {};
+		struct post_path *p;
+
+		p = post_path_new(a, cand[i].ss_family == local.ss_family ?
+				  &local : &any, &cand[i], 0, 0);
+		if (IS_ERR(p)) {
+			err = PTR_ERR(p);
+			post_assoc_close(a, POST_REASON_ADMIN);
+			goto out;
+		}
+	}
 	post_nl_assoc_event(a, POST_CMD_ASSOC_CREATED, POST_REASON_ADMIN);
 	post_assoc_linger(a);
 	err = post_nl_reply_assoc(a, info);
 out:
 	mutex_unlock(&pn->lock);
+out_free:
+	kfree(cand);
 	return err;
 }
 

@@ -189,6 +189,9 @@ enum post_prop {
 	__POST_PROP_MAX
 };
 
+/* Most remote candidates (POST_A_REMOTE) one assoc-new may give. */
+#define POST_MAX_CANDIDATES	8
+
 /* Most interfaces one policy may prefer or prohibit. */
 #define POST_POLICY_MAX_IFS	16
 
