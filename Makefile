@@ -61,7 +61,7 @@ check-debug: deps
 	tools/build-debug-kernel >/dev/null
 	rm -rf build/debug && mkdir -p build/debug && cp -r Kbuild net include build/debug/
 	$(MAKE) -C $$(tools/build-debug-kernel --cached)/src M=$(CURDIR)/build/debug modules
-	tools/vm-run --debug --timeout 3600 -- selftests/run_tests.sh
+	tools/vm-run --debug --timeout 10800 -- selftests/run_tests.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -754,4 +754,556 @@ TEST_F(ns, monitor_events_in_order)
 	mnl_socket_close(mon.sock);
 }
 
+/* What a carrier measures on its path moving far raises path-changed. */
+TEST_F(ns, monitor_path_changed_measured)
+{
+	struct nl *nl = &self->nl, mon;
+	struct sockaddr_in a;
+	int l, c, s, grp, seen = 0;
+	char b[64];
+	double t0;
+
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	ASSERT_EQ(0, nl_open(&mon));
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	grp = mon.mcgrp;
+	ASSERT_EQ(0, mnl_socket_setsockopt(mon.sock, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+	(void)nl;
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	/* a baseline at veth speed, then 20 ms more each way */
+	for (int i = 0; i < 20; i++) {
+		ASSERT_EQ(4, send(s, "ping", 4, 0));
+		ASSERT_EQ(4, recv(c, b, sizeof(b), 0));
+		ASSERT_EQ(4, send(c, "pong", 4, 0));
+		ASSERT_EQ(4, recv(s, b, sizeof(b), 0));
+		usleep(10000);
+	}
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev va root netem delay 20ms",
+			self->p.a));
+	t0 = now_s();
+	while (now_s() - t0 < 4 && !seen) {
+		struct pollfd pfd = { mnl_socket_get_fd(mon.sock), POLLIN };
+
+		ASSERT_EQ(4, send(s, "ping", 4, 0));
+		ASSERT_EQ(4, recv(c, b, sizeof(b), 0));
+		ASSERT_EQ(4, send(c, "pong", 4, 0));
+		ASSERT_EQ(4, recv(s, b, sizeof(b), 0));
+		while (poll(&pfd, 1, 0) == 1) {
+			int r = mnl_socket_recvfrom(mon.sock, mon.buf, sizeof(mon.buf));
+			struct nlmsghdr *nlh;
+
+			ASSERT_LT(0, r);
+			for (nlh = (void *)mon.buf; mnl_nlmsg_ok(nlh, r);
+			     nlh = mnl_nlmsg_next(nlh, &r)) {
+				struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+				struct nlattr *at;
+
+				if (g->cmd != POST_CMD_PATH_CHANGED)
+					continue;
+				mnl_attr_for_each(at, nlh, sizeof(*g))
+					if (mnl_attr_get_type(at) == POST_A_REASON &&
+					    mnl_attr_get_u32(at) == POST_REASON_MEASURED)
+						seen = 1;
+			}
+		}
+	}
+	EXPECT_TRUE(seen);
+	close(c);
+	close(s);
+	close(l);
+	mnl_socket_close(mon.sock);
+}
+
+/* ---- a netlink fuzzer ---- */
+
+/* the fuzzers' seed, as in stress_test.c: POST_FUZZ_SEED overrides */
+static unsigned int seed_base(void)
+{
+	const char *s = getenv("POST_FUZZ_SEED");
+
+	return s ? strtoul(s, NULL, 0) : 20261122;
+}
+
+/* xorshift: reproducible from the seed */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+#define FUZZ_MSGS	3000
+#define FUZZ_SECS	15.0	/* and at most this long (a slow VM) */
+#define FUZZ_REQ_MAX	4096	/* bytes of one request */
+#define FUZZ_DEPTH	4	/* nests in nests */
+#define FUZZ_TYPES	21	/* random attribute types are 0..20 */
+#define FUZZ_ATTRS	64	/* attributes remembered for corrupting */
+
+/* what an attribute is nested in, for plausible types and values */
+enum fuzz_ctx { FZ_NONE, FZ_TOP, FZ_ADDR, FZ_PATH, FZ_POLICY, FZ_ANY };
+
+struct fuzz {
+	uint32_t s;
+	struct nlmsghdr *nlh;
+	uint8_t cmd;
+	struct nlattr *attrs[FUZZ_ATTRS];	/* the first ones put, any depth */
+	int n_attrs;
+};
+
+static uint32_t fz_pick(struct fuzz *f, const uint32_t *v, size_t n)
+{
+	return v[rnd(&f->s) % n];
+}
+
+#define PICK(f, ...)							\
+	fz_pick(f, (const uint32_t[]){ __VA_ARGS__ },			\
+		sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+
+static void fz_record(struct fuzz *f, struct nlattr *a)
+{
+	if (f->n_attrs < FUZZ_ATTRS)
+		f->attrs[f->n_attrs++] = a;
+}
+
+static int fz_put(struct fuzz *f, uint16_t type, size_t len, const void *data)
+{
+	struct nlattr *a = mnl_nlmsg_get_payload_tail(f->nlh);
+
+	if (!mnl_attr_put_check(f->nlh, FUZZ_REQ_MAX, type, len, data))
+		return -1;
+	fz_record(f, a);
+	return 0;
+}
+
+static void fz_put_u16(struct fuzz *f, uint16_t type, uint16_t v)
+{
+	fz_put(f, type, sizeof(v), &v);
+}
+
+static void fz_put_u32(struct fuzz *f, uint16_t type, uint32_t v)
+{
+	fz_put(f, type, sizeof(v), &v);
+}
+
+/* association and path ids: a few exist (they count from 1), most not */
+static uint32_t fz_id(struct fuzz *f)
+{
+	switch (rnd(&f->s) % 6) {
+	case 0:
+		return 0;
+	case 1:
+		return PICK(f, 0x7fffffff, 0x80000000, 0xffffffff);
+	case 2:
+		return rnd(&f->s);
+	case 3:
+		return 1 + rnd(&f->s) % 200;
+	default:
+		return 1 + rnd(&f->s) % 8;
+	}
+}
+
+static uint32_t fz_linger(struct fuzz *f)
+{
+	return PICK(f, 0, 0, 1, 5, 50, 1000, POST_MAX_LINGER_MS,
+		    POST_MAX_LINGER_MS + 1, 0xffffffff);
+}
+
+static uint32_t fz_ifindex(struct fuzz *f)
+{
+	/* lo is 1 in every namespace; va is one of the next few */
+	return PICK(f, 0, 1, 1, 2, 3, 4, 1000, (uint32_t)-1);
+}
+
+/*
+ * Addresses of a small pool (TEST-NET-2, 2001:db8:f::/64), so that
+ * duplicates happen; no packet is ever sent to them.
+ */
+static uint32_t fz_addr4(struct fuzz *f)
+{
+	switch (rnd(&f->s) % 4) {
+	case 0:
+		return htonl(INADDR_ANY);
+	case 1:
+		return rnd(&f->s);
+	default:
+		return htonl(0xc6336400 | (1 + rnd(&f->s) % 4));
+	}
+}
+
+static void fz_addr6(struct fuzz *f, uint8_t *a)
+{
+	static const uint8_t pool[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x0f };
+	uint32_t r = rnd(&f->s);
+
+	memcpy(a, pool, 16);
+	if (r % 4 == 0)
+		memset(a, 0, 16);			/* :: */
+	else if (r % 4 == 1)
+		for (int i = 0; i < 16; i++)
+			a[i] = rnd(&f->s);
+	else
+		a[15] = 1 + (r >> 8) % 4;
+}
+
+/* A well-formed address nest's content: family, address, port. */
+static void fz_good_addr(struct fuzz *f)
+{
+	uint16_t port = PICK(f, 0, 1, 2, 3, 4, 4000);
+	uint8_t a6[16];
+
+	if (rnd(&f->s) % 2) {
+		fz_put_u16(f, POST_ADDR_A_FAMILY, AF_INET);
+		fz_put_u32(f, POST_ADDR_A_ADDR4, fz_addr4(f));
+	} else {
+		fz_put_u16(f, POST_ADDR_A_FAMILY, AF_INET6);
+		fz_addr6(f, a6);
+		fz_put(f, POST_ADDR_A_ADDR6, sizeof(a6), a6);
+	}
+	if (port)
+		fz_put_u16(f, POST_ADDR_A_PORT, port);
+	if (rnd(&f->s) % 8 == 0)
+		fz_put_u32(f, POST_ADDR_A_IFINDEX, fz_ifindex(f));
+}
+
+/* A plausible value for @type in @ctx into @b; returns its length. */
+static size_t fz_value(struct fuzz *f, enum fuzz_ctx ctx, int type,
+		       uint8_t *b)
+{
+	uint16_t u16;
+	uint32_t u32;
+
+	switch (ctx * 256 + type) {
+	case FZ_TOP * 256 + POST_A_ASSOC_ID:
+	case FZ_PATH * 256 + POST_PATH_A_ID:
+		u32 = fz_id(f);
+		goto u32;
+	case FZ_TOP * 256 + POST_A_LINGER_MS:
+	case FZ_POLICY * 256 + POST_POLICY_A_LINGER_MS:
+		u32 = fz_linger(f);
+		goto u32;
+	case FZ_ADDR * 256 + POST_ADDR_A_IFINDEX:
+	case FZ_POLICY * 256 + POST_POLICY_A_PREFER_IF:
+	case FZ_POLICY * 256 + POST_POLICY_A_PROHIBIT_IF:
+		u32 = fz_ifindex(f);
+		goto u32;
+	case FZ_ADDR * 256 + POST_ADDR_A_FAMILY:
+		u16 = PICK(f, AF_INET, AF_INET6, AF_INET, AF_INET6, AF_UNSPEC,
+			   AF_UNIX, AF_INET + 1, 0xffff);
+		goto u16;
+	case FZ_ADDR * 256 + POST_ADDR_A_PORT:
+		u16 = PICK(f, 0, 1, 2, 3, 4, 4000, 0xffff);
+		goto u16;
+	case FZ_ADDR * 256 + POST_ADDR_A_ADDR4:
+		u32 = fz_addr4(f);
+		goto u32;
+	case FZ_ADDR * 256 + POST_ADDR_A_ADDR6:
+		fz_addr6(f, b);
+		return 16;
+	case FZ_PATH * 256 + POST_PATH_A_BACKUP:
+	case FZ_PATH * 256 + POST_PATH_A_ADMIN_UP:
+	case FZ_PATH * 256 + POST_PATH_A_STATE:
+	case FZ_POLICY * 256 + POST_POLICY_A_REUSE:
+	case FZ_TOP * 256 + POST_A_ASSOC_STATE:
+		b[0] = PICK(f, 0, 1, 1, 2, 0xff);
+		return 1;
+	case FZ_POLICY * 256 + POST_POLICY_A_RELIABILITY:
+	case FZ_POLICY * 256 + POST_POLICY_A_MSG_BOUNDARIES:
+	case FZ_POLICY * 256 + POST_POLICY_A_MULTISTREAMING:
+	case FZ_POLICY * 256 + POST_POLICY_A_MULTIPATH:
+	case FZ_POLICY * 256 + POST_POLICY_A_SECURITY:
+	case FZ_POLICY * 256 + POST_POLICY_A_RESUME:
+		b[0] = rnd(&f->s) % (POST_PREF_MAX + 3);	/* some too big */
+		return 1;
+	}
+	/* anything else: the random bytes already there, of an int's size */
+	return PICK(f, 1, 2, 4, 8);
+u16:
+	memcpy(b, &u16, sizeof(u16));
+	return sizeof(u16);
+u32:
+	memcpy(b, &u32, sizeof(u32));
+	return sizeof(u32);
+}
+
+/* The nest context of an attribute, FZ_NONE for one that is no nest. */
+static enum fuzz_ctx fz_child(enum fuzz_ctx ctx, int type)
+{
+	if (ctx == FZ_TOP && (type == POST_A_LOCAL || type == POST_A_REMOTE))
+		return FZ_ADDR;
+	if (ctx == FZ_TOP && type == POST_A_PATH)
+		return FZ_PATH;
+	if (ctx == FZ_TOP && type == POST_A_POLICY)
+		return FZ_POLICY;
+	if (ctx == FZ_TOP && (type == POST_A_STATS || type == POST_A_CARRIER))
+		return FZ_ANY;		/* nests only the kernel sends */
+	if (ctx == FZ_PATH &&
+	    (type == POST_PATH_A_LOCAL || type == POST_PATH_A_REMOTE))
+		return FZ_ADDR;
+	return FZ_NONE;
+}
+
+/* An attribute type: mostly those of @ctx (or of the command), some not. */
+static uint16_t fz_type(struct fuzz *f, enum fuzz_ctx ctx)
+{
+	static const uint8_t want[POST_CMD_CARRIER_GET + 1][3] = {
+		[POST_CMD_ASSOC_GET]	= { POST_A_ASSOC_ID },
+		[POST_CMD_ASSOC_NEW]	= { POST_A_REMOTE, POST_A_LOCAL,
+					    POST_A_LINGER_MS },
+		[POST_CMD_ASSOC_DEL]	= { POST_A_ASSOC_ID },
+		[POST_CMD_PATH_GET]	= { POST_A_ASSOC_ID },
+		[POST_CMD_PATH_ADD]	= { POST_A_ASSOC_ID, POST_A_PATH },
+		[POST_CMD_PATH_DEL]	= { POST_A_ASSOC_ID, POST_A_PATH },
+		[POST_CMD_PATH_SET]	= { POST_A_ASSOC_ID, POST_A_PATH },
+		[POST_CMD_POLICY_SET]	= { POST_A_POLICY },
+		[POST_CMD_CARRIER_GET]	= { POST_A_ASSOC_ID },
+	};
+	uint32_t r = rnd(&f->s), n, max;
+
+	switch (ctx) {
+	case FZ_TOP:
+		if (f->cmd <= POST_CMD_CARRIER_GET && want[f->cmd][0] && r % 2) {
+			for (n = 1; n < 3 && want[f->cmd][n]; n++)
+				;
+			return want[f->cmd][(r >> 8) % n];
+		}
+		max = POST_A_MAX;
+		break;
+	case FZ_ADDR:
+		max = POST_ADDR_A_MAX;
+		break;
+	case FZ_PATH:		/* the rest are read-only */
+		max = POST_PATH_A_ADMIN_UP;
+		break;
+	case FZ_POLICY:
+		max = POST_POLICY_A_MAX;
+		break;
+	default:
+		return r % FUZZ_TYPES;
+	}
+	return r % 4 ? 1 + (r >> 8) % max : (r >> 8) % FUZZ_TYPES;
+}
+
+/* Random attributes into the message; nests of nests up to FUZZ_DEPTH. */
+static void fz_attrs(struct fuzz *f, enum fuzz_ctx ctx, int depth)
+{
+	int n = rnd(&f->s) % (ctx == FZ_TOP ? 7 : 5);
+
+	/* an address nest is well-formed half the time, perhaps with more */
+	if (ctx == FZ_ADDR && rnd(&f->s) % 2) {
+		fz_good_addr(f);
+		n = rnd(&f->s) % 4 == 0;
+	}
+	while (n-- > 0) {
+		uint16_t type = fz_type(f, ctx);
+		enum fuzz_ctx child = fz_child(ctx, type);
+		uint32_t r = rnd(&f->s);
+		struct nlattr *nest;
+		uint8_t b[64];
+		size_t len;
+
+		if (depth < FUZZ_DEPTH &&
+		    (child != FZ_NONE ? r % 5 != 0 : r % 10 == 0)) {
+			nest = mnl_attr_nest_start_check(f->nlh, FUZZ_REQ_MAX,
+							 type);
+			if (!nest)
+				return;
+			fz_record(f, nest);
+			/* strict validation wants NLA_F_NESTED on a nest */
+			if ((r >> 8) % 16 == 0)
+				nest->nla_type &= ~NLA_F_NESTED;
+			fz_attrs(f, child == FZ_NONE ? FZ_ANY : child, depth + 1);
+			mnl_attr_nest_end(f->nlh, nest);
+			continue;
+		}
+		/* ... and wants no flag on anything else */
+		if ((r >> 8) % 16 == 0)
+			type |= (r >> 12) % 2 ? NLA_F_NESTED : NLA_F_NET_BYTEORDER;
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = rnd(&f->s);
+		/* any length, 0 and odd ones too, or the type's */
+		if ((r >> 16) % 8 == 0)
+			len = PICK(f, 0, 1, 2, 3, 5, 7, 9, 15, 16, 17);
+		else if ((r >> 16) % 8 == 1)
+			len = rnd(&f->s) % sizeof(b);
+		else
+			len = fz_value(f, ctx == FZ_ANY ? FZ_NONE : ctx,
+				       type & NLA_TYPE_MASK, b);
+		if (fz_put(f, type, len, b))
+			return;
+	}
+}
+
+/* A random command: requests mostly, notifications and unknown ones too. */
+static uint8_t fz_cmd(struct fuzz *f)
+{
+	uint32_t r = rnd(&f->s) % 16;
+
+	if (r < 11)
+		return 1 + rnd(&f->s) % POST_CMD_CARRIER_GET;
+	if (r < 13)		/* notifications: only the kernel sends them */
+		return POST_CMD_CARRIER_GET + 1 +
+		       rnd(&f->s) % (POST_CMD_MAX - POST_CMD_CARRIER_GET);
+	if (r == 13)
+		return POST_CMD_UNSPEC;
+	return POST_CMD_MAX + 1 + rnd(&f->s) % (255 - POST_CMD_MAX);
+}
+
+/*
+ * A random request in nl->buf.  It always has NLM_F_REQUEST and NLM_F_ACK
+ * (req() sets them), so the kernel answers it in every case, and its
+ * nlmsg_len is what is sent: broken attributes, never a broken netlink
+ * header (which the kernel drops without a word).
+ */
+static struct nlmsghdr *fz_request(struct nl *nl, struct fuzz *f)
+{
+	uint32_t r = rnd(&f->s);
+	uint16_t flags = r % 3 == 0 ? NLM_F_DUMP : 0;
+	struct genlmsghdr *g;
+	struct nlattr *a;
+	uint32_t len;
+
+	if ((r >> 8) % 8 == 0)
+		flags |= r >> 16;		/* any flags */
+	f->cmd = fz_cmd(f);
+	f->nlh = req(nl, nl->family, f->cmd, flags);
+	f->n_attrs = 0;
+	g = mnl_nlmsg_get_payload(f->nlh);
+	if (rnd(&f->s) % 16 == 0)
+		g->version = rnd(&f->s);
+	if (rnd(&f->s) % 32 == 0)
+		g->reserved = rnd(&f->s);
+	fz_attrs(f, FZ_TOP, 0);
+
+	switch (rnd(&f->s) % 16) {
+	case 0:		/* cut short anywhere past the netlink header */
+		len = f->nlh->nlmsg_len - NLMSG_HDRLEN;
+		f->nlh->nlmsg_len = NLMSG_HDRLEN + rnd(&f->s) % (len + 1);
+		break;
+	case 1:
+	case 2:		/* one attribute's length wrong: shorter than its
+			 * header, past its nest's end or the message's */
+		if (!f->n_attrs)
+			break;
+		a = f->attrs[rnd(&f->s) % f->n_attrs];
+		a->nla_len = PICK(f, 0, 1, 3, 4, 5, a->nla_len - 1,
+				  a->nla_len + 1, a->nla_len + 4, a->nla_len + 64,
+				  0xffff);
+		break;
+	case 3:		/* a bit flipped past the genetlink header */
+		len = f->nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+		if (len) {
+			uint8_t *p = (uint8_t *)f->nlh + NLMSG_HDRLEN +
+				     GENL_HDRLEN + rnd(&f->s) % len;
+
+			*p ^= 1 << rnd(&f->s) % 8;
+		}
+		break;
+	}
+	return f->nlh;
+}
+
+/*
+ * A few thousand random requests to the family, with a fixed seed: each
+ * must be answered (an error, or replies and the ACK), none may hang or
+ * get two answers, and the family must work afterwards.  The socket is
+ * privileged, so some requests change things: associations and paths
+ * come and go, the system policy changes; the namespaces are this
+ * test's own.  A monitor listens, so that the changes make events too
+ * (it is not read until the end: events beyond its buffer are dropped).
+ * vm-run then checks the kernel log (KASAN, lockdep).
+ */
+TEST_F(ns, fuzz_netlink)
+{
+	struct nl *nl = &self->nl, mon;
+	int fd = mnl_socket_get_fd(nl->sock), grp, events = 0;
+	struct timeval tv = { 10, 0 };
+	/* a stream of its own, not that of stress_test.c's fuzzers */
+	struct fuzz f = { .s = seed_base() ^ 0x4e4c };
+	int n, ok = 0, einval = 0, erange = 0, eopnotsupp = 0, other = 0;
+	double t0 = now_s();
+	uint32_t id;
+	char c;
+
+	if (!f.s)
+		f.s = 1;	/* xorshift stays at 0 */
+	TH_LOG("seed %u", seed_base());
+	/* an unanswered request fails with EAGAIN instead of hanging */
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	ASSERT_EQ(0, nl_open(&mon));
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	grp = mon.mcgrp;
+	ASSERT_NE(0, grp);
+	ASSERT_EQ(0, mnl_socket_setsockopt(mon.sock, NETLINK_ADD_MEMBERSHIP,
+					   &grp, sizeof(grp)));
+
+	for (n = 0; n < FUZZ_MSGS && now_s() - t0 < FUZZ_SECS; n++) {
+		struct nlmsghdr *nlh = fz_request(nl, &f);
+		uint16_t flags = nlh->nlmsg_flags;
+		uint32_t len = nlh->nlmsg_len;
+		uint8_t cmd = f.cmd;
+		int err = run(nl, nlh);
+
+		/*
+		 * run() returns 0 for replies and the ACK, or the errno of the
+		 * kernel's error (also in nl->err); otherwise sending or
+		 * receiving failed, or an answer of another request came.
+		 */
+		if (err && err != nl->err)
+			TH_LOG("request %d (cmd %u, flags %#x, %u bytes, seed %u): %s",
+			       n, cmd, flags, len, seed_base(), strerror(err));
+		ASSERT_TRUE(!err || err == nl->err);
+		if (!err)
+			ok++;
+		else if (err == EINVAL)
+			einval++;
+		else if (err == ERANGE)
+			erange++;
+		else if (err == EOPNOTSUPP)
+			eopnotsupp++;
+		else
+			other++;
+	}
+	TH_LOG("%d requests in %.1f s: %d ok, %d EINVAL, %d ERANGE, "
+	       "%d EOPNOTSUPP, %d other errors",
+	       n, now_s() - t0, ok, einval, erange, eopnotsupp, other);
+	EXPECT_LT(300, n);
+	EXPECT_LT(0, ok);
+
+	/* one answer each: nothing left over */
+	EXPECT_EQ(-1, recv(fd, &c, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	for (;;) {
+		ssize_t r = recv(mnl_socket_get_fd(mon.sock), mon.buf,
+				 sizeof(mon.buf), MSG_DONTWAIT);
+
+		if (r < 0 && errno == ENOBUFS)	/* it overflowed */
+			continue;
+		if (r <= 0)
+			break;
+		events++;
+	}
+	TH_LOG("the monitor got %d events", events);
+	mnl_socket_close(mon.sock);
+
+	/* the family still works */
+	ASSERT_EQ(0, run(nl, req(nl, nl->family, POST_CMD_POLICY_GET, 0)));
+	EXPECT_EQ(1, nl->n_replies);
+	ASSERT_EQ(0, dump(nl, POST_CMD_ASSOC_GET));
+	/* an address outside the fuzzer's pool */
+	ASSERT_EQ(0, assoc_new(nl, "192.0.2.250", 4250));
+	id = nl->assoc_id;
+	ASSERT_EQ(0, assoc_get(nl, id));
+	EXPECT_EQ(id, nl->assoc_id);
+	ASSERT_EQ(0, assoc_del(nl, id));
+	EXPECT_EQ(ENOENT, assoc_get(nl, id));
+}
+
 TEST_HARNESS_MAIN

@@ -10,11 +10,15 @@ tests="./carrier_test ./sched_test ./netlink_test ./postctl_test.sh ./stress_tes
 # fault injection exists only on the debug kernel (make check-debug)
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 [ -d /sys/kernel/debug/fail_function ] && tests="$tests ./fault_test.sh"
+# a program's time limit: the debug kernel (KASAN, lockdep) under TCG is
+# five to ten times slower
+tmo=900
+[ -e /sys/kernel/debug/kmemleak ] && tmo=3600
 tests="$tests ./module_test.sh"
 echo "TAP version 13"
 for t in $tests; do
 	out=$(mktemp)
-	timeout 900 "$t" 2>&1 | tee "$out"
+	timeout $tmo stdbuf -oL -eL "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	tot=$(grep -E '^# Totals: pass:[0-9]+ fail:[0-9]+' "$out" | tail -1)
 	if [ -z "$tot" ]; then

@@ -272,6 +272,7 @@ static const char * const reasons[] = {
 	[POST_REASON_TRANSPORT] = "transport",
 	[POST_REASON_LINGER] = "linger",
 	[POST_REASON_NETNS] = "netns",
+	[POST_REASON_MEASURED] = "measured",
 };
 
 /* Linux TCP_* states, named as ss(8) names them. */

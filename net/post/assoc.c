@@ -399,12 +399,40 @@ out:
 	post_assoc_put(a);
 }
 
+/* Did the measured properties move enough to tell the monitor? */
+static bool post_path_moved(const struct post_path_info *old,
+			    const struct post_path_info *now)
+{
+	u32 drtt = abs_diff(now->rtt_us, old->rtt_us);
+	u64 drate = abs_diff(now->delivery_rate, old->delivery_rate);
+
+	return now->mtu != old->mtu ||
+	       (drtt >= 1000 && drtt * 4 > old->rtt_us) ||
+	       (old->delivery_rate && drate * 2 > old->delivery_rate);
+}
+
+/* Tell the monitor that the carrier's path measures differently. */
+static void post_path_changed(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path *p;
+
+	mutex_lock(&a->pn->lock);
+	p = post_path_find(a, ps->path_id);
+	if (p)
+		post_nl_path_event(a, p, POST_CMD_PATH_CHANGED,
+				   POST_REASON_MEASURED);
+	mutex_unlock(&a->pn->lock);
+}
+
 /**
  * post_path_sample - refresh the measured properties of a carrier's path
  * @sk: the carrier, locked
  *
  * Called as the carrier moves data; samples its transient's TCP state
- * at most every POST_PATH_SAMPLE.
+ * at most every POST_PATH_SAMPLE, and tells the monitor when what
+ * it measures moved past the threshold (post_path_moved()).
  */
 void post_path_sample(struct sock *sk)
 {
@@ -423,6 +451,16 @@ void post_path_sample(struct sock *sk)
 	WRITE_ONCE(ps->pinfo.delivery_rate, ti.tcpi_delivery_rate);
 	WRITE_ONCE(ps->pinfo.retrans, ti.tcpi_total_retrans);
 	WRITE_ONCE(ps->pinfo.mtu, ti.tcpi_pmtu);
+
+	if (!ps->pinfo_told.mtu) {
+		ps->pinfo_told = ps->pinfo;	/* the first sample: a baseline */
+	} else if (!ps->pinfo_told.delivery_rate) {
+		/* no rate before data moved: that one is a baseline too */
+		ps->pinfo_told.delivery_rate = ps->pinfo.delivery_rate;
+	} else if (post_path_moved(&ps->pinfo_told, &ps->pinfo)) {
+		ps->pinfo_told = ps->pinfo;
+		post_path_changed(sk);
+	}
 }
 
 /**

@@ -7,6 +7,7 @@
  * application's bytes on the TCP connection, exactly as TCP sends them).
  */
 
+#include <crypto/utils.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <linux/net.h>
@@ -244,6 +245,23 @@ static void post_carrier_resumed(struct sock *sk)
 	post_ev_carrier(sk, POST_EV_RESUMED);
 }
 
+/* Is @err (negative) the transport failing, rather than us or the peer? */
+static bool post_xprt_err_transport(int err)
+{
+	switch (err) {
+	case -ECONNRESET:
+	case -ECONNREFUSED:
+	case -ECONNABORTED:
+	case -EPIPE:
+	case -ETIMEDOUT:
+	case -EHOSTUNREACH:
+	case -ENETUNREACH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /**
  * post_carrier_dormant - the carrier's transient died: go dormant
  * @sk: the carrier, locked, established
@@ -271,11 +289,13 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 
 	post_xprt_destroy(t, true);
 	post_xprt_publish(sk, NULL);
+	/* a resume attempt may have sent too, before it died */
+	post_sched_requeue(sk);
 	if (test_and_set_bit(POST_F_DORMANT, &ps->flags))
 		return true;	/* a resume attempt failed: wait for the next */
 
 	ps->dormant_err = err;
-	post_sched_requeue(sk);
+	ps->dormant_since = jiffies;
 	post_assoc_carrier_down(sk, POST_REASON_TRANSPORT);
 	post_ev_carrier(sk, POST_EV_DORMANT);
 	sock_hold(sk);
@@ -295,14 +315,21 @@ static void post_carrier_resume(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t;
-	int len, err;
+	int ifindex, len, err;
 
 	if (ps->xprt || !test_bit(POST_F_DORMANT, &ps->flags) ||
 	    !test_bit(POST_F_ACTIVE, &ps->flags))
 		return;
+	ifindex = post_policy_check(sk, (struct sockaddr *)&ps->remote);
+	if (ifindex < 0)
+		return;		/* no allowed route now: the next send tries */
 	err = post_xprt_create(sk, ps->remote.ss_family, &t);
 	if (err)
 		return;
+	if (ifindex && sock_bindtoindex(t->sock->sk, ifindex, true)) {
+		post_xprt_destroy(t, false);
+		return;
+	}
 	t->resume = true;
 	post_xprt_attach(t);
 	post_xprt_publish(sk, t);
@@ -328,10 +355,22 @@ static void post_dormant_work(struct work_struct *work)
 		post_child_process(sk, true);
 	} else if (test_bit(POST_F_DORMANT, &ps->flags) &&
 		   sk->sk_state == TCP_ESTABLISHED) {
+		unsigned long end = ps->dormant_since +
+				    msecs_to_jiffies(post_policy_linger(sk));
+
+		if (time_before(jiffies, end)) {
+			/* dormant again since this work was queued */
+			sock_hold(sk);
+			if (!queue_delayed_work(post_wq, &ps->dormant_work,
+						end - jiffies))
+				sock_put(sk);
+			goto out;
+		}
 		WRITE_ONCE(sk->sk_err, ps->dormant_err ?: ETIMEDOUT);
 		sk_error_report(sk);
 		post_carrier_fail(sk, true);
 	}
+out:
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -399,9 +438,17 @@ static void post_carrier_process(struct sock *sk)
 		post_carrier_fail(sk, false);
 		goto orphan;
 	}
-	if (test_bit(POST_F_DORMANT, &ps->flags) &&
-	    post_peer_hello(t))
-		post_carrier_resumed(sk);	/* the peer took the resume */
+	if (test_bit(POST_F_DORMANT, &ps->flags) && post_peer_hello(t)) {
+		/* the peer took the resume, if it is the same peer carrier */
+		if (t->peer_id != ps->peer_id ||
+		    memcmp(t->peer_key, ps->peer_key, sizeof(ps->peer_key))) {
+			WRITE_ONCE(sk->sk_err, EPROTO);
+			sk_error_report(sk);
+			post_carrier_fail(sk, true);
+			goto orphan;
+		}
+		post_carrier_resumed(sk);
+	}
 	if (post_peer_hello(t) && t->resume_req) {
 		/* only a new connection may resume, not an accepted one */
 		WRITE_ONCE(sk->sk_err, EPROTO);
@@ -419,6 +466,9 @@ static void post_carrier_process(struct sock *sk)
 	}
 	post_sched_expire(sk);
 	err = post_tx_push(sk, t);
+	if (err && post_xprt_err_transport(err) &&
+	    post_carrier_dormant(sk, -err))
+		return;
 	if (err) {
 		WRITE_ONCE(sk->sk_err, -err);
 		sk_error_report(sk);
@@ -489,6 +539,9 @@ static bool post_child_unlink(struct sock *sk)
 		lps->n_acc--;
 	}
 	spin_unlock_bh(&lps->acc_lock);
+	/* room in the backlog: accept what TCP holds */
+	if (linked && READ_ONCE(ps->parent->sk_state) == TCP_LISTEN)
+		post_tx_schedule(ps->parent);
 	return linked;
 }
 
@@ -541,9 +594,13 @@ static void post_child_resume(struct sock *sk)
 	ok = target != sk && target->sk_type == sk->sk_type &&
 	     target->sk_state == TCP_ESTABLISHED && tps->resumable &&
 	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
-	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key)) &&
-	     post_resume_mac(tps->key, tps->id, t->resume_nonce,
-			     t->peer_key) == t->resume_mac;
+	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key));
+	if (ok) {
+		u64 mac = post_resume_mac(tps->key, tps->id, t->resume_nonce,
+					  t->peer_key);
+
+		ok = !crypto_memneq(&mac, &t->resume_mac, sizeof(mac));
+	}
 	if (!ok || !post_child_unlink(sk)) {
 		release_sock(target);
 		sock_put(target);
@@ -631,11 +688,13 @@ static void post_child_process(struct sock *sk, bool timeout)
 		return;
 	broken = test_bit(POST_F_ABORT_XPRT, &ps->flags) ||
 		 READ_ONCE(t->sock->sk->sk_state) == TCP_CLOSE;
-	if (!broken && !timeout) {
-		if (!post_peer_hello(t))
-			return;
-		if (t->resume_req) {
-			post_child_resume(sk);
+	if (!broken) {
+		if (post_peer_hello(t)) {
+			if (t->resume_req) {
+				post_child_resume(sk);
+				return;
+			}
+		} else if (!timeout) {
 			return;
 		}
 	}

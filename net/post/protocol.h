@@ -663,6 +663,7 @@ enum {
  * @path_id: the association's path its transient uses
  * @path_sampled: jiffies when @pinfo was last sampled
  * @pinfo: measured properties of its path, read locklessly
+ * @pinfo_told: what the monitor was last told of them
  * @xprt_state: TCP state of its transient when @pinfo was sampled
  * @local: its local address once established (post_net.lock)
  * @remote: its peer's address once established (post_net.lock)
@@ -687,6 +688,7 @@ enum {
  *	and keeps sent messages until acknowledged; set when established
  * @peer_max_msg: the peer's message size limit
  * @dormant_err: the transport error that made the carrier dormant
+ * @dormant_since: jiffies when it went dormant
  * @resumes: times the carrier resumed
  * @msgs_resent: messages sent again after resumes
  *
@@ -752,6 +754,7 @@ struct post_sock {
 	u32			path_id;
 	unsigned long		path_sampled;
 	struct post_path_info	pinfo;
+	struct post_path_info	pinfo_told;
 	u8			xprt_state;
 	struct sockaddr_storage	local;
 	struct sockaddr_storage	remote;
@@ -771,6 +774,7 @@ struct post_sock {
 	bool			resumable;
 	u32			peer_max_msg;
 	int			dormant_err;
+	unsigned long		dormant_since;
 	u32			resumes;
 	u64			msgs_resent;
 };

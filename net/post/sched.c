@@ -676,7 +676,16 @@ static bool post_seq_room(struct post_sock *ps)
 
 	first = list_first_entry_or_null(&ps->tx_started, struct post_msg,
 					 started);
-	return !first || ps->next_seq - first->seq < POST_SEQ_WINDOW;
+	if (first && ps->next_seq - first->seq >= POST_SEQ_WINDOW)
+		return false;
+	/*
+	 * What is sent again after a resume is not started yet, and the
+	 * peer has not resolved it: the oldest unacknowledged bounds it.
+	 */
+	first = list_first_entry_or_null(&ps->tx_inflight, struct post_msg,
+					 list);
+	return !first || !ps->tx_retained ||
+	       ps->next_seq - first->seq < POST_SEQ_WINDOW;
 }
 
 /**

@@ -617,6 +617,17 @@ static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 seq)
 	return NULL;
 }
 
+/* Is @seq complete, held for its antecedents?  Caller holds ps->rx_lock. */
+static bool post_rx_held(struct post_sock *ps, u64 seq)
+{
+	struct post_rmsg *rm;
+
+	list_for_each_entry(rm, &ps->rx_held, list)
+		if (rm->seq == seq)
+			return true;
+	return false;
+}
+
 /* Has @seq been delivered or aborted?  Caller holds ps->rx_lock. */
 static bool post_rx_resolved(struct post_sock *ps, u64 seq)
 {
@@ -980,7 +991,8 @@ static int post_rx_abort(struct post_transient *t)
 		ps->nr_partial--;
 		ps->partial_bytes -= rm->len;
 		err = post_rx_resolve(ps, seq, false);
-	} else if (!seq) {
+	} else if (!seq || post_rx_held(ps, seq)) {
+		/* a complete message is no longer the sender's to abort */
 		err = -EPROTO;
 	} else if (post_rx_resolved(ps, seq)) {
 		/* sent again after a resume: done already */

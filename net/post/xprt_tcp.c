@@ -342,16 +342,28 @@ void post_xprt_attach_listener(struct post_transient *t)
  * post_xprt_move - hand a transient to another carrier
  * @t: the transient, its parser holding (POST_RX_HOLD)
  * @sk: the carrier that takes it, locked
+ *
+ * The transient takes the socket options of its new carrier.
  */
 void post_xprt_move(struct post_transient *t, struct sock *sk)
 {
+	struct post_sock *ps = post_sk(sk);
 	struct sock *tsk = t->sock->sk;
+	int i;
 
 	lock_sock(tsk);
 	write_lock_bh(&tsk->sk_callback_lock);
 	t->carrier = sk;
 	write_unlock_bh(&tsk->sk_callback_lock);
 	release_sock(tsk);
+
+	post_xprt_sync_sockopts(sk, t);
+	for (i = 0; i < POST_TCPOPT_MAX; i++)
+		if (test_bit(i, &ps->tcp_set))
+			post_xprt_set_tcpopt(t, post_tcpopt_name[i],
+					     ps->tcp_opt[i]);
+	if (ps->tcp_cc[0])
+		post_xprt_set_cc(t, ps->tcp_cc);
 }
 
 static void post_xprt_detach(struct post_transient *t)

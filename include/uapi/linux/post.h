@@ -232,6 +232,7 @@ enum post_reason {
 	POST_REASON_TRANSPORT = 6,	/* the transport failed or was reset */
 	POST_REASON_LINGER = 7,		/* dormant past its linger time */
 	POST_REASON_NETNS = 8,		/* the network namespace is going away */
+	POST_REASON_MEASURED = 9,	/* measured properties moved past a threshold */
 };
 
 /* An address: POST_A_LOCAL, POST_A_REMOTE and the paths' ends. */
