@@ -109,6 +109,7 @@ struct churn {
 	volatile int stop;
 	uint32_t seed;
 	long ops;
+	double last;	/* when the last client operation finished */
 };
 
 static void *churn_server(void *arg)
@@ -189,6 +190,7 @@ static void *churn_client(void *arg)
 		}
 		close(fd);
 		__atomic_add_fetch(&c->ops, 1, __ATOMIC_RELAXED);
+		c->last = now_s();
 	}
 	return NULL;
 }
@@ -199,6 +201,7 @@ TEST_F(ns, many_threads_lifecycle)
 	struct churn srv[3], cli[5];
 	pthread_t th[8];
 	int n = 0, a, b, l2;
+	double swapped;
 
 	c.lsock = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &c.addr);
 	ASSERT_LE(0, c.lsock);
@@ -227,6 +230,7 @@ TEST_F(ns, many_threads_lifecycle)
 	close(l2);
 	for (int i = 0; i < 5; i++)
 		cli[i].addr = c.addr;
+	swapped = now_s();
 	usleep(STRESS_SECS * 1e6 / 2);
 	for (int i = 0; i < 3; i++)
 		srv[i].stop = 1;
@@ -234,8 +238,15 @@ TEST_F(ns, many_threads_lifecycle)
 		cli[i].stop = 1;
 	for (int i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	for (int i = 0; i < 5; i++)
-		EXPECT_LT(10, cli[i].ops);
+	/*
+	 * Every client kept going after the listener was replaced.  How
+	 * many operations fit in the time depends on the kernel (the debug
+	 * kernel does a few per second), so only progress is asserted.
+	 */
+	for (int i = 0; i < 5; i++) {
+		EXPECT_LT(2, cli[i].ops);
+		EXPECT_TRUE(cli[i].last > swapped);
+	}
 	close(c.lsock);
 	faults(0);
 	/* the family still works */
