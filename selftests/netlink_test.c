@@ -441,6 +441,27 @@ TEST_F(ns, paths_add_set_del)
  * The system policy against a carrier's own: a system prohibit wins,
  * interfaces it prohibits are never used.
  */
+/*
+ * A carrier in A, with policy @o and bound to @dev where given, connects
+ * to @a.  Return: the errno, or 0 if it connected.
+ */
+static int policy_connect(struct nspair *p, const struct post_policy_opt *o,
+			  const char *dev, const struct sockaddr_in *a)
+{
+	int c = socket_in(p, p->fa, AF_POST, SOCK_SEQPACKET, 0), err = 0;
+
+	if (c < 0)
+		return -1;
+	if ((o && setsockopt(c, SOL_POST, POST_POLICY, o, sizeof(*o))) ||
+	    (dev && setsockopt(c, SOL_SOCKET, SO_BINDTODEVICE, dev,
+			       strlen(dev) + 1)))
+		err = -1;
+	else if (connect(c, (void *)a, sizeof(*a)))
+		err = errno;
+	close(c);
+	return err;
+}
+
 TEST_F(ns, policy_enforced)
 {
 	struct nl *nl = &self->nl;
@@ -478,34 +499,20 @@ TEST_F(ns, policy_enforced)
 	/* the system requires what nothing offers: every carrier fails */
 	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_RESUME, POST_PREF_NONE, 1));
 	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_SECURITY, POST_PREF_REQUIRE, 1));
-	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
-	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
-	EXPECT_EQ(EPROTONOSUPPORT, errno);
-	close(c);
+	EXPECT_EQ(EPROTONOSUPPORT, policy_connect(&self->p, NULL, NULL, &a));
 	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_SECURITY, POST_PREF_NONE, 1));
 
 	/* the only route leaves by a prohibited interface */
 	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_PROHIBIT_IF, va, 0));
-	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
-	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
-	EXPECT_EQ(ENETUNREACH, errno);
-	close(c);
+	EXPECT_EQ(ENETUNREACH, policy_connect(&self->p, NULL, NULL, &a));
 	/* bound to it by the application: refused */
-	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
-	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_BINDTODEVICE, "va", 3));
-	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
-	EXPECT_EQ(EACCES, errno);
-	close(c);
+	EXPECT_EQ(EACCES, policy_connect(&self->p, NULL, "va", &a));
 	/* a carrier's own prohibit adds to the system's */
 	ASSERT_EQ(0, set_policy_u32(nl, POST_POLICY_A_PROHIBIT_IF, 0, 0));
-	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
 	memset(&o, 0, sizeof(o));
 	o.n_prohibit_if = 1;
 	o.prohibit_if[0] = va;
-	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &o, sizeof(o)));
-	EXPECT_EQ(-1, connect(c, (void *)&a, sizeof(a)));
-	EXPECT_EQ(ENETUNREACH, errno);
-	close(c);
+	EXPECT_EQ(ENETUNREACH, policy_connect(&self->p, &o, NULL, &a));
 	/* a preferred interface that reaches the peer is used */
 	c = socket_in(&self->p, self->p.fa, AF_POST, SOCK_SEQPACKET, 0);
 	memset(&o, 0, sizeof(o));

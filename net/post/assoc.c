@@ -280,6 +280,31 @@ static struct post_assoc *post_assoc_match(struct post_net *pn,
 	return NULL;
 }
 
+/* Mark @p up or down, telling the monitor if that changes it.  Locked. */
+static void post_path_set_up(struct post_assoc *a, struct post_path *p,
+			     bool up, u32 reason)
+{
+	if (!p || !!(p->flags & POST_PATHF_UP) == up)
+		return;
+	if (up)
+		p->flags |= POST_PATHF_UP;
+	else
+		p->flags &= ~POST_PATHF_UP;
+	post_nl_path_event(a, p, up ? POST_CMD_PATH_UP : POST_CMD_PATH_DOWN,
+			   reason);
+}
+
+/* Make @a active or dormant, telling the monitor if that changes it. */
+static void post_assoc_set_state(struct post_assoc *a, u8 state, u32 reason)
+{
+	if (a->state == state)
+		return;
+	WRITE_ONCE(a->state, state);
+	post_nl_assoc_event(a, state == POST_ASSOC_ACTIVE ?
+			    POST_CMD_ASSOC_ACTIVE : POST_CMD_ASSOC_DORMANT,
+			    reason);
+}
+
 /**
  * post_assoc_attach - a carrier is established: join its association
  * @sk: the carrier, locked, its transient connected
@@ -335,16 +360,10 @@ void post_assoc_attach(struct sock *sk, bool passive)
 			p = NULL;
 	}
 	ps->path_id = p ? p->id : 0;
-	if (p && !(p->flags & POST_PATHF_UP)) {
-		p->flags |= POST_PATHF_UP;
-		post_nl_path_event(a, p, POST_CMD_PATH_UP, reason);
-	}
-	if (a->state != POST_ASSOC_ACTIVE) {
-		if (a->state == POST_ASSOC_DORMANT && a->stats_carriers > 1)
-			a->resumes++;
-		WRITE_ONCE(a->state, POST_ASSOC_ACTIVE);
-		post_nl_assoc_event(a, POST_CMD_ASSOC_ACTIVE, reason);
-	}
+	post_path_set_up(a, p, true, reason);
+	if (a->state == POST_ASSOC_DORMANT && a->stats_carriers > 1)
+		a->resumes++;
+	post_assoc_set_state(a, POST_ASSOC_ACTIVE, reason);
 	post_nl_carrier_event(sk, POST_CMD_CARRIER_CREATED, reason);
 out:
 	mutex_unlock(&pn->lock);
@@ -379,20 +398,13 @@ void post_assoc_detach(struct sock *sk, u32 reason)
 	if (--a->n_carriers || a->state == POST_ASSOC_CLOSED)
 		goto out;
 
-	list_for_each_entry(p, &a->paths, list) {
-		if (!(p->flags & POST_PATHF_UP))
-			continue;
-		p->flags &= ~POST_PATHF_UP;
-		post_nl_path_event(a, p, POST_CMD_PATH_DOWN, reason);
-	}
+	list_for_each_entry(p, &a->paths, list)
+		post_path_set_up(a, p, false, reason);
 	if (!a->linger_ms && !a->admin) {
 		post_assoc_close(a, POST_REASON_LAST_CARRIER);
 		goto out;
 	}
-	if (a->state != POST_ASSOC_DORMANT) {
-		WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
-		post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
-	}
+	post_assoc_set_state(a, POST_ASSOC_DORMANT, reason);
 	post_assoc_linger(a);
 out:
 	mutex_unlock(&pn->lock);
@@ -629,15 +641,10 @@ void post_assoc_carrier_down(struct sock *sk, u32 reason)
 	p = post_path_find(a, ps->path_id);
 	if (p && ps->pinfo.mtu)
 		p->last = ps->pinfo;
-	if (p && (p->flags & POST_PATHF_UP)) {
-		p->flags &= ~POST_PATHF_UP;
-		post_nl_path_event(a, p, POST_CMD_PATH_DOWN, reason);
-	}
+	post_path_set_up(a, p, false, reason);
 	WRITE_ONCE(ps->xprt_state, TCP_CLOSE);
-	if (a->state == POST_ASSOC_ACTIVE && !post_assoc_any_up(a)) {
-		WRITE_ONCE(a->state, POST_ASSOC_DORMANT);
-		post_nl_assoc_event(a, POST_CMD_ASSOC_DORMANT, reason);
-	}
+	if (a->state == POST_ASSOC_ACTIVE && !post_assoc_any_up(a))
+		post_assoc_set_state(a, POST_ASSOC_DORMANT, reason);
 	mutex_unlock(&a->pn->lock);
 }
 
@@ -650,22 +657,14 @@ void post_assoc_carrier_up(struct sock *sk, u32 reason)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_assoc *a = ps->assoc;
-	struct post_path *p;
 
 	if (!a)
 		return;
 	mutex_lock(&a->pn->lock);
 	WRITE_ONCE(ps->xprt_state, TCP_ESTABLISHED);
-	p = post_path_find(a, ps->path_id);
-	if (p && !(p->flags & POST_PATHF_UP)) {
-		p->flags |= POST_PATHF_UP;
-		post_nl_path_event(a, p, POST_CMD_PATH_UP, reason);
-	}
+	post_path_set_up(a, post_path_find(a, ps->path_id), true, reason);
 	a->resumes++;
-	if (a->state != POST_ASSOC_ACTIVE) {
-		WRITE_ONCE(a->state, POST_ASSOC_ACTIVE);
-		post_nl_assoc_event(a, POST_CMD_ASSOC_ACTIVE, reason);
-	}
+	post_assoc_set_state(a, POST_ASSOC_ACTIVE, reason);
 	mutex_unlock(&a->pn->lock);
 }
 

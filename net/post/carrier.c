@@ -115,6 +115,25 @@ static void post_xprt_publish(struct sock *sk, struct post_transient *t)
 	smp_store_release(&post_sk(sk)->xprt, t);
 }
 
+/* Let go of the carrier's transient, if it has one.  Locked. */
+static void post_carrier_xprt_drop(struct sock *sk, bool abort)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	if (t) {
+		post_xprt_destroy(t, abort);
+		post_xprt_publish(sk, NULL);
+	}
+}
+
+/* Stop the dormant timer (linger or HELLO timeout) and drop its ref. */
+static void post_dormant_cancel(struct sock *sk)
+{
+	/* the caller holds a reference of its own */
+	if (cancel_delayed_work(&post_sk(sk)->dormant_work))
+		sock_put(sk);
+}
+
 static int post_check_addr(const struct sockaddr *addr, int len)
 {
 	if (len < (int)sizeof(addr->sa_family))
@@ -172,13 +191,9 @@ static void post_carrier_fail(struct sock *sk, bool abort)
 	sock_set_flag(sk, SOCK_DONE);
 	WRITE_ONCE(ps->resumable, false);
 	clear_bit(POST_F_DORMANT, &ps->flags);
-	if (cancel_delayed_work(&ps->dormant_work))
-		sock_put(sk);	/* the work's reference; the caller holds one */
+	post_dormant_cancel(sk);
 	post_assoc_detach(sk, POST_REASON_TRANSPORT);
-	if (ps->xprt) {
-		post_xprt_destroy(ps->xprt, abort);
-		post_xprt_publish(sk, NULL);
-	}
+	post_carrier_xprt_drop(sk, abort);
 	post_sched_purge(sk);
 	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
@@ -191,10 +206,7 @@ static void post_orphan_done(struct sock *sk)
 
 	if (!test_and_clear_bit(POST_F_ORPHAN, &ps->flags))
 		return;
-	if (ps->xprt) {
-		post_xprt_destroy(ps->xprt, false);
-		post_xprt_publish(sk, NULL);
-	}
+	post_carrier_xprt_drop(sk, false);
 	sk->sk_state = TCP_CLOSE;
 	if (cancel_delayed_work(&ps->orphan_work))
 		sock_put(sk);	/* the timeout's reference */
@@ -233,8 +245,7 @@ static void post_carrier_resumed(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 
 	if (test_and_clear_bit(POST_F_DORMANT, &ps->flags)) {
-		if (cancel_delayed_work(&ps->dormant_work))
-			sock_put(sk);	/* the caller holds a reference */
+		post_dormant_cancel(sk);
 		post_assoc_carrier_up(sk, POST_REASON_TRANSPORT);
 	}
 	WRITE_ONCE(ps->resumes, ps->resumes + 1);
@@ -287,8 +298,7 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 	    err == ECONNRESET)
 		return false;
 
-	post_xprt_destroy(t, true);
-	post_xprt_publish(sk, NULL);
+	post_carrier_xprt_drop(sk, true);
 	/* a resume attempt may have sent too, before it died */
 	post_sched_requeue(sk);
 	if (test_and_set_bit(POST_F_DORMANT, &ps->flags))
@@ -337,10 +347,8 @@ static void post_carrier_resume(struct sock *sk)
 						 sizeof(struct sockaddr_in);
 	err = kernel_connect(t->sock, (struct sockaddr *)&ps->remote, len,
 			     O_NONBLOCK);
-	if (err && err != -EINPROGRESS) {
-		post_xprt_destroy(t, false);
-		post_xprt_publish(sk, NULL);
-	}
+	if (err && err != -EINPROGRESS)
+		post_carrier_xprt_drop(sk, false);
 }
 
 /* A dormant carrier did not resume in time; a child sent no HELLO. */
@@ -555,13 +563,9 @@ static void post_child_drop(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 
 	clear_bit(POST_F_PENDING, &ps->flags);
-	if (cancel_delayed_work(&ps->dormant_work))
-		sock_put(sk);
+	post_dormant_cancel(sk);
 	post_carrier_unregister(sk, POST_REASON_CLOSE);
-	if (ps->xprt) {
-		post_xprt_destroy(ps->xprt, true);
-		post_xprt_publish(sk, NULL);
-	}
+	post_carrier_xprt_drop(sk, true);
 	WRITE_ONCE(ps->resumable, false);
 	sk->sk_state = TCP_CLOSE;
 	sock_orphan(sk);
@@ -581,7 +585,7 @@ static void post_child_drop(struct sock *sk)
 static void post_child_resume(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
-	struct post_transient *t = ps->xprt, *old;
+	struct post_transient *t = ps->xprt;
 	struct post_sock *tps;
 	struct sock *target;
 	bool ok;
@@ -610,11 +614,9 @@ static void post_child_resume(struct sock *sk)
 	}
 
 	post_xprt_publish(sk, NULL);
-	old = tps->xprt;
-	if (old) {
+	if (tps->xprt) {
 		/* it had not noticed: what it sent may be lost */
-		post_xprt_destroy(old, true);
-		post_xprt_publish(target, NULL);
+		post_carrier_xprt_drop(target, true);
 		post_sched_requeue(target);
 	}
 	t->resume_req = false;	/* granted */
@@ -651,8 +653,7 @@ static int post_child_ready(struct sock *sk)
 	if (err)
 		return err;
 	clear_bit(POST_F_PENDING, &ps->flags);
-	if (cancel_delayed_work(&ps->dormant_work))
-		sock_put(sk);
+	post_dormant_cancel(sk);
 	post_carrier_learn_peer(sk, ps->xprt);
 	post_carrier_established(sk, true);
 
@@ -1174,8 +1175,7 @@ static void post_msg_close(struct sock *sk)
 	}
 
 	if (post_msg_flushed(sk, t)) {
-		post_xprt_destroy(t, false);
-		post_xprt_publish(sk, NULL);
+		post_carrier_xprt_drop(sk, false);
 		return;
 	}
 
@@ -1197,18 +1197,14 @@ static int post_release(struct socket *sock)
 
 	lock_sock(sk);
 	post_carrier_unregister(sk, POST_REASON_CLOSE);
-	if (test_and_clear_bit(POST_F_DORMANT, &post_sk(sk)->flags) &&
-	    cancel_delayed_work(&post_sk(sk)->dormant_work))
-		sock_put(sk);	/* the linger's reference */
+	if (test_and_clear_bit(POST_F_DORMANT, &post_sk(sk)->flags))
+		post_dormant_cancel(sk);	/* the linger */
 	t = post_sk(sk)->xprt;
 	if (t && post_is_msg(sk) && !t->listener && t->attached &&
-	    sk->sk_state == TCP_ESTABLISHED) {
+	    sk->sk_state == TCP_ESTABLISHED)
 		post_msg_close(sk);
-	} else if (t) {
-		/* TCP itself applies SO_LINGER, mirrored onto it */
-		post_xprt_destroy(t, false);
-		post_xprt_publish(sk, NULL);
-	}
+	else	/* TCP itself applies SO_LINGER, mirrored onto it */
+		post_carrier_xprt_drop(sk, false);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {

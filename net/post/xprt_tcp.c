@@ -192,6 +192,32 @@ struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock)
 	return t;
 }
 
+/* Apply the SOL_TCP options the application set on the carrier. */
+static void post_xprt_apply_tcpopts(const struct post_sock *ps,
+				    struct post_transient *t)
+{
+	int i;
+
+	for (i = 0; i < POST_TCPOPT_MAX; i++)
+		if (test_bit(i, &ps->tcp_set))
+			post_xprt_set_tcpopt(t, post_tcpopt_name[i],
+					     ps->tcp_opt[i]);
+}
+
+/*
+ * Give a transient the carrier's socket options: SOL_SOCKET state,
+ * SOL_TCP options and congestion control.  Return 0 or the errno of
+ * setting the congestion control.
+ */
+static int post_xprt_apply_opts(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	post_xprt_sync_sockopts(sk, t);
+	post_xprt_apply_tcpopts(ps, t);
+	return ps->tcp_cc[0] ? post_xprt_set_cc(t, ps->tcp_cc) : 0;
+}
+
 /**
  * post_xprt_create - create the carrier's TCP transient
  * @sk: the carrier, locked
@@ -221,13 +247,10 @@ int post_xprt_create(struct sock *sk, int family, struct post_transient **res)
 		err = -ENOMEM;
 		goto err_release;
 	}
-	post_xprt_sync_sockopts(sk, t);
-	if (post_sk(sk)->tcp_cc[0]) {
-		err = post_xprt_set_cc(t, post_sk(sk)->tcp_cc);
-		if (err) {
-			post_xprt_destroy(t, false);
-			goto err;
-		}
+	err = post_xprt_apply_opts(sk, t);
+	if (err) {
+		post_xprt_destroy(t, false);
+		goto err;
 	}
 	*res = t;
 	return 0;
@@ -262,7 +285,6 @@ void post_xprt_attach(struct post_transient *t)
 {
 	struct sock *sk = t->sock->sk;
 	struct post_sock *ps = post_sk(t->carrier);
-	int i;
 
 	if (post_is_msg(t->carrier)) {
 		int lowat = POST_XPRT_NOTSENT_LOWAT;
@@ -274,10 +296,7 @@ void post_xprt_attach(struct post_transient *t)
 		t->sock->ops->setsockopt(t->sock, SOL_TCP, TCP_NOTSENT_LOWAT,
 					 KERNEL_SOCKPTR(&lowat), sizeof(lowat));
 	}
-	for (i = 0; i < POST_TCPOPT_MAX; i++)
-		if (test_bit(i, &ps->tcp_set))
-			post_xprt_set_tcpopt(t, post_tcpopt_name[i],
-					     ps->tcp_opt[i]);
+	post_xprt_apply_tcpopts(ps, t);	/* the application's win */
 
 	write_lock_bh(&sk->sk_callback_lock);
 	t->attached = true;
@@ -347,9 +366,7 @@ void post_xprt_attach_listener(struct post_transient *t)
  */
 void post_xprt_move(struct post_transient *t, struct sock *sk)
 {
-	struct post_sock *ps = post_sk(sk);
 	struct sock *tsk = t->sock->sk;
-	int i;
 
 	lock_sock(tsk);
 	write_lock_bh(&tsk->sk_callback_lock);
@@ -357,13 +374,8 @@ void post_xprt_move(struct post_transient *t, struct sock *sk)
 	write_unlock_bh(&tsk->sk_callback_lock);
 	release_sock(tsk);
 
-	post_xprt_sync_sockopts(sk, t);
-	for (i = 0; i < POST_TCPOPT_MAX; i++)
-		if (test_bit(i, &ps->tcp_set))
-			post_xprt_set_tcpopt(t, post_tcpopt_name[i],
-					     ps->tcp_opt[i]);
-	if (ps->tcp_cc[0])
-		post_xprt_set_cc(t, ps->tcp_cc);
+	/* a congestion control the old carrier could set, this one can */
+	post_xprt_apply_opts(sk, t);
 }
 
 static void post_xprt_detach(struct post_transient *t)
