@@ -34,11 +34,15 @@ echo N > $D/fail_page_alloc/ignore-gfp-highmem
 echo 0 > $D/fail_page_alloc/min-order
 arm $D/fail_function 10
 : > $D/fail_function/inject
+r=0
 for f in post_sched_enqueue post_xprt_create post_payload_alloc post_sched_start \
 	 post_carrier_register; do
-	echo $f >> $D/fail_function/inject && echo -12 > $D/fail_function/$f/retval
+	# retval is unsigned hex: -ENOMEM as its two's complement
+	echo $f >> $D/fail_function/inject &&
+		printf '%#x\n' -12 > $D/fail_function/$f/retval ||
+		{ r=1; echo "# $f cannot be injected"; }
 done
-ok $? "fail_function knows the module's injection sites"
+ok $r "fail_function knows the module's injection sites"
 
 POST_FAULTS=1 ./stress_test -r ns.fuzz_syscalls -r ns.many_threads_lifecycle > /tmp/fault.out 2>&1
 r=$?

@@ -65,8 +65,10 @@ static int send_nice(int fd, const void *b, size_t n, int flags, uint32_t nice,
 }
 
 /*
- * Under fault_test.sh (POST_FAULTS set), allocations of this process
- * and its threads fail at random: the fault injection's task filter.
+ * Under fault_test.sh (POST_FAULTS set), allocations of the calling
+ * thread, and of the threads it creates afterwards, fail at random: the
+ * fault injection's task filter.  A test turns faults on once what it
+ * must have (a listener) is set up.
  */
 static void faults(int on)
 {
@@ -82,6 +84,20 @@ static void faults(int on)
 	}
 }
 
+/* pthread_create(), retried: under faults the clone may fail. */
+static int spawn(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	int err = 0;
+
+	for (int i = 0; i < 100; i++) {
+		err = pthread_create(th, NULL, fn, arg);
+		if (!err)
+			break;
+		usleep(1000);
+	}
+	return err;
+}
+
 FIXTURE(ns) {
 	struct nspair p;
 };
@@ -91,7 +107,6 @@ FIXTURE_SETUP(ns)
 	for (size_t i = 0; i < sizeof(pattern); i++)
 		pattern[i] = i * 7 + 3;
 	ASSERT_EQ(0, nspair_setup(&self->p));
-	faults(1);
 }
 
 FIXTURE_TEARDOWN(ns)
@@ -206,16 +221,18 @@ TEST_F(ns, many_threads_lifecycle)
 	c.lsock = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &c.addr);
 	ASSERT_LE(0, c.lsock);
 	fcntl(c.lsock, F_SETFL, O_NONBLOCK);
+	faults(1);	/* for the threads, which inherit it */
 	for (int i = 0; i < 3; i++) {
 		srv[i] = c;
 		srv[i].seed = seed_base() + i + 1;
-		pthread_create(&th[n++], NULL, churn_server, &srv[i]);
+		ASSERT_EQ(0, spawn(&th[n++], churn_server, &srv[i]));
 	}
 	for (int i = 0; i < 5; i++) {
 		cli[i] = c;
 		cli[i].seed = seed_base() + 100 + i;
-		pthread_create(&th[n++], NULL, churn_client, &cli[i]);
+		ASSERT_EQ(0, spawn(&th[n++], churn_client, &cli[i]));
 	}
+	faults(0);
 	usleep(STRESS_SECS * 1e6 / 2);
 	/*
 	 * The listener goes away under the clients' feet: dup2() puts a
@@ -248,7 +265,6 @@ TEST_F(ns, many_threads_lifecycle)
 		EXPECT_TRUE(cli[i].last > swapped);
 	}
 	close(c.lsock);
-	faults(0);
 	/* the family still works */
 	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &a, &b));
 	ASSERT_EQ(5, send(a, "hello", 5, 0));
@@ -508,6 +524,7 @@ TEST_F(ns, fuzz_syscalls)
 	fcntl(l, F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < FUZZ_FDS; i++)
 		fds[i] = -1;
+	faults(1);
 	while (now_s() - t0 < STRESS_SECS * 2) {
 		fuzz_once(&self->p, &la, &s, fds);
 		if (++iters % 64 == 0) {

@@ -60,6 +60,7 @@ void post_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&ps->acc_node);
 	post_sched_init(sk);
 	spin_lock_init(&ps->rx_lock);
+	timer_setup(&ps->ack_timer, post_ack_timer, 0);
 	INIT_LIST_HEAD(&ps->rx_partial);
 	INIT_LIST_HEAD(&ps->rx_held);
 	INIT_LIST_HEAD(&ps->rx_ready);
@@ -80,6 +81,8 @@ void post_sock_destruct(struct sock *sk)
 
 	WARN_ON_ONCE(ps->xprt);
 	post_sched_destroy(sk);
+	/* events nobody read: the core leaves the queue to the family */
+	skb_queue_purge(&sk->sk_error_queue);
 	post_rx_drop(sk, true);
 	xa_destroy(&ps->rx_done);
 	if (ps->tx_frag.page)

@@ -115,6 +115,13 @@ struct post_ack {
 /* Most explicit sequence numbers in one ACK frame. */
 #define POST_ACK_MAX		64
 /*
+ * A receiver acknowledges after this many deliveries, or this long
+ * after the first one not yet acknowledged, unless a frame it sends
+ * earlier carries the ACK.
+ */
+#define POST_ACK_BATCH		32
+#define POST_ACK_DELAY		max(1UL, msecs_to_jiffies(2))
+/*
  * Most sequence numbers in use at once: a message starts only if its
  * number is below the oldest unacknowledged one plus this.
  */
@@ -649,6 +656,9 @@ enum {
  * @rx_paused: the parser stopped because the receive buffer is full
  * @rx_eof: the peer finished sending; every message was delivered
  * @ack_dirty: an ACK frame is due
+ * @ack_now: the tx work was asked to send it without waiting
+ * @n_unacked: deliveries since the last ACK frame was built
+ * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due
  * @n_ack: entries in @ack_seqs
  * @ack_seqs: delivered sequence numbers above @rx_low not yet acked
  * @ack_in_dirty: the peer acknowledged something not yet applied
@@ -740,7 +750,10 @@ struct post_sock {
 	bool			rx_paused;
 	bool			rx_eof;
 	bool			ack_dirty;
+	bool			ack_now;
 	bool			ack_in_dirty;
+	u32			n_unacked;
+	struct timer_list	ack_timer;
 	u32			n_ack;
 	u64			ack_seqs[POST_ACK_MAX];
 	u64			ack_in_low;
@@ -839,6 +852,7 @@ void post_xprt_tune_lowat(struct post_transient *t);
 void post_parser_init(struct post_parser *p);
 void post_parser_release(struct sock *sk, struct post_parser *p);
 void post_rx_drop(struct sock *sk, bool ready);
+void post_ack_timer(struct timer_list *timer);
 bool post_rx_orphan(struct sock *sk);
 void post_rx_read(struct post_transient *t);
 bool post_rx_full(struct sock *sk);

@@ -308,6 +308,8 @@ static int post_tx_build_ack(struct sock *sk, struct post_transient *t)
 			seqs[n++] = ps->ack_seqs[i];
 	ps->n_ack = 0;
 	ps->ack_dirty = false;
+	ps->ack_now = false;
+	ps->n_unacked = 0;
 	spin_unlock_bh(&ps->rx_lock);
 
 	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
@@ -654,6 +656,7 @@ static int post_rx_resolve(struct post_sock *ps, u64 seq, bool delivered)
 	}
 	if (delivered) {
 		ps->ack_dirty = true;
+		ps->n_unacked++;
 		if (seq >= ps->rx_low && ps->n_ack < POST_ACK_MAX)
 			ps->ack_seqs[ps->n_ack++] = seq;
 	}
@@ -820,7 +823,7 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *h, *tmp;
-	bool was_dirty, more;
+	bool was_dirty, more, now;
 	LIST_HEAD(dead);
 	int err = 0;
 
@@ -841,14 +844,38 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 			more = true;
 		}
 	} while (more && !err);
+	now = ps->ack_dirty && !ps->ack_now &&
+	      ps->n_unacked >= POST_ACK_BATCH;
+	if (now)
+		ps->ack_now = true;
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(h, tmp, &dead, list)
 		post_rmsg_free(h);
 	sk->sk_data_ready(sk);
-	if (!was_dirty)
-		post_tx_schedule(sk);	/* acknowledge */
+	/*
+	 * Acknowledge, soon but not at once: a reply the application sends
+	 * meanwhile carries the ACK, and a stream of messages is
+	 * acknowledged in batches rather than one by one.
+	 */
+	if (now)
+		post_tx_schedule(sk);
+	else if (!was_dirty)
+		sk_reset_timer(sk, &ps->ack_timer, jiffies + POST_ACK_DELAY);
 	return err;
+}
+
+/**
+ * post_ack_timer - a delayed ACK frame is due
+ * @timer: the carrier's ack_timer
+ */
+void post_ack_timer(struct timer_list *timer)
+{
+	struct post_sock *ps = from_timer(ps, timer, ack_timer);
+
+	if (READ_ONCE(ps->ack_dirty))
+		post_tx_schedule(&ps->sk);
+	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
 
 /* The payload of the current DATA frame has been passed on. */
