@@ -444,8 +444,11 @@ static void post_carrier_process(struct sock *sk)
 	if (terr) {
 		if (post_carrier_dormant(sk, terr))
 			return;
-		WRITE_ONCE(sk->sk_err, terr);
-		sk_error_report(sk);
+		/* once only: SO_ERROR may have read and cleared it already */
+		if (!READ_ONCE(t->err_reported)) {
+			WRITE_ONCE(sk->sk_err, terr);
+			sk_error_report(sk);
+		}
 		post_carrier_fail(sk, false);
 		goto orphan;
 	}

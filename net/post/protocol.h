@@ -388,6 +388,9 @@ struct post_parser {
  *	described by @resume_id, @resume_nonce and @resume_mac
  * @hello_sent: our HELLO has been queued for transmission
  * @fin_sent: our FIN has been sent, after every queued message
+ * @err_reported: the transport's error was copied to the carrier's
+ *	sk_err by the error_report callback (read locklessly): the carrier
+ *	does not set it again once the application may have consumed it
  * @tx_bv: the frame being transmitted: header, then payload pages
  * @tx_nr_bv: entries in @tx_bv
  * @tx_len: length of the frame being transmitted
@@ -429,6 +432,7 @@ struct post_transient {
 
 	bool			hello_sent;
 	bool			fin_sent;
+	bool			err_reported;
 	struct bio_vec		tx_bv[POST_TX_BVECS];
 	unsigned int		tx_nr_bv;
 	size_t			tx_len;

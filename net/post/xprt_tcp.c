@@ -159,6 +159,7 @@ static void post_xprt_error_report(struct sock *sk)
 		     READ_ONCE(csk->sk_state) == TCP_ESTABLISHED)) {
 		/* SO_ERROR and poll() read the carrier's sk_err */
 		WRITE_ONCE(csk->sk_err, err);
+		WRITE_ONCE(t->err_reported, true);
 		sk_error_report(csk);
 	}
 	post_tx_schedule(csk);
