@@ -438,10 +438,6 @@ TEST_F(ns, paths_add_set_del)
 }
 
 /*
- * The system policy against a carrier's own: a system prohibit wins,
- * interfaces it prohibits are never used.
- */
-/*
  * A carrier in A, with policy @o and bound to @dev where given, connects
  * to @a.  Return: the errno, or 0 if it connected.
  */
@@ -462,6 +458,10 @@ static int policy_connect(struct nspair *p, const struct post_policy_opt *o,
 	return err;
 }
 
+/*
+ * The system policy against a carrier's own: a system prohibit wins,
+ * interfaces it prohibits are never used.
+ */
 TEST_F(ns, policy_enforced)
 {
 	struct nl *nl = &self->nl;

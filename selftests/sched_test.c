@@ -714,7 +714,7 @@ static double close_queued(struct nspair *p, int n)
 	int force = 64 << 20, c, s;
 	double t0;
 
-	if (carrier_pair(p, SOCK_SEQPACKET, &c, &s) || backlog(c) < 1 ||
+	if (carrier_pair(p, SOCK_SEQPACKET, &c, &s) || backlog(c) < 2 ||
 	    setsockopt(c, SOL_SOCKET, SO_SNDBUFFORCE, &force, sizeof(force)))
 		return -1;
 	srand(42);

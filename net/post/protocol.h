@@ -660,7 +660,6 @@ enum {
  * @rx_paused: the parser stopped because the receive buffer is full
  * @rx_eof: the peer finished sending; every message was delivered
  * @ack_dirty: an ACK frame is due
- * @ack_now: the tx work was asked to send it without waiting
  * @n_unacked: deliveries since the last ACK frame was built
  * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due
  * @n_ack: entries in @ack_seqs
@@ -754,7 +753,6 @@ struct post_sock {
 	bool			rx_paused;
 	bool			rx_eof;
 	bool			ack_dirty;
-	bool			ack_now;
 	bool			ack_in_dirty;
 	u32			n_unacked;
 	struct timer_list	ack_timer;

@@ -308,7 +308,6 @@ static int post_tx_build_ack(struct sock *sk, struct post_transient *t)
 			seqs[n++] = ps->ack_seqs[i];
 	ps->n_ack = 0;
 	ps->ack_dirty = false;
-	ps->ack_now = false;
 	ps->n_unacked = 0;
 	spin_unlock_bh(&ps->rx_lock);
 
@@ -824,11 +823,13 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *h, *tmp;
 	bool was_dirty, more, now;
+	u32 unacked;
 	LIST_HEAD(dead);
 	int err = 0;
 
 	spin_lock_bh(&ps->rx_lock);
 	was_dirty = ps->ack_dirty;
+	unacked = ps->n_unacked;
 	if (!post_rx_ante_done(ps, rm)) {
 		list_move_tail(&rm->list, &ps->rx_held);
 		spin_unlock_bh(&ps->rx_lock);
@@ -844,10 +845,8 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 			more = true;
 		}
 	} while (more && !err);
-	now = ps->ack_dirty && !ps->ack_now &&
-	      ps->n_unacked >= POST_ACK_BATCH;
-	if (now)
-		ps->ack_now = true;
+	/* only the delivery that reaches the batch asks for the ACK */
+	now = unacked < POST_ACK_BATCH && ps->n_unacked >= POST_ACK_BATCH;
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(h, tmp, &dead, list)
