@@ -176,11 +176,17 @@ static int latency(int family, size_t size, int n, double *p50, double *p99)
 {
 	struct flow f = { .family = family, .size = size };
 	struct sink_arg sa = { .f = &f };
-	double *lat = calloc(n, sizeof(*lat));
+	const char *only = getenv("POST_BENCH_ONLY");	/* for profiling */
+	double *lat;
 	char b[256 + 4];
 	pthread_t th;
 	int c;
 
+	if (only && strcmp(only, family == AF_POST ? "post" : "tcp")) {
+		*p50 = *p99 = 1;
+		return 0;
+	}
+	lat = calloc(n, sizeof(*lat));
 	if (!lat || pair(&f, &c, &sa.s))
 		return -1;
 	pthread_create(&th, NULL, echo, &sa);

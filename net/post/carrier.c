@@ -388,10 +388,11 @@ out:
 
 /*
  * Bring the carrier up to date with its transient: connection
- * established or failed, queued messages sent, FIN once all is sent.
- * Called with the carrier locked, from the tx work and the syscalls.
+ * established or failed, acknowledgments applied and, if @push, queued
+ * messages sent and FIN once all is sent.  Called with the carrier
+ * locked, from the tx work and the syscalls.
  */
-static void post_carrier_process(struct sock *sk)
+static void __post_carrier_process(struct sock *sk, bool push)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
@@ -479,6 +480,8 @@ static void post_carrier_process(struct sock *sk)
 		goto orphan;
 	}
 	post_sched_expire(sk);
+	if (!push)
+		return;
 	err = post_tx_push(sk, t);
 	if (err && post_xprt_err_transport(err) &&
 	    post_carrier_dormant(sk, -err))
@@ -504,6 +507,11 @@ static void post_carrier_process(struct sock *sk)
 orphan:
 	if (test_bit(POST_F_ORPHAN, &ps->flags))
 		post_orphan_done(sk);
+}
+
+static void post_carrier_process(struct sock *sk)
+{
+	__post_carrier_process(sk, true);
 }
 
 static void post_tx_work(struct work_struct *work)
@@ -1264,6 +1272,9 @@ static __poll_t post_msg_poll(struct file *file, struct socket *sock,
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		} else {
 			set_bit(SOCK_NOSPACE, &sock->flags);
+			/* acks left for later may hold the room */
+			if (post_ack_in_pending(sk))
+				post_tx_schedule(sk);
 			/* NOSPACE before the recheck; post_write_space()
 			 * frees room before it tests NOSPACE
 			 */
@@ -1336,18 +1347,30 @@ static bool post_xprt_writable(struct sock *sk)
 static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	bool pushed = false;
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
 	for (;;) {
-		post_carrier_process(sk);
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN)) {
 			err = sock_error(sk) ?: -EPIPE;
 			break;
 		}
 		if (post_tx_admit(sk, nice))
 			break;
+		/*
+		 * The caller caught up with the transport without pushing:
+		 * pushing what is queued may make room, once per wakeup.
+		 */
+		if (!pushed) {
+			pushed = true;
+			post_carrier_process(sk);
+			continue;
+		}
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		/* acks that came in before NOSPACE was seen */
+		if (post_ack_in_pending(sk))
+			post_tx_schedule(sk);
 		if (!*timeo) {
 			err = -EAGAIN;
 			break;
@@ -1360,6 +1383,7 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
 			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
 			      post_tx_admit(sk, nice) ||
 			      post_xprt_writable(sk), &wait);
+		pushed = false;
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
@@ -1381,8 +1405,12 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	err = post_props_parse(sk, msg, pp);
 	if (err)
 		goto out;
-	/* catch up with the transport: a reset must not queue anything */
-	post_carrier_process(sk);
+	/*
+	 * Catch up with the transport: a reset must not queue anything.
+	 * Nothing is pushed yet, so that a due ACK frame leaves with the
+	 * message rather than in a segment of its own.
+	 */
+	__post_carrier_process(sk, false);
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 
 	if (sk->sk_state == TCP_SYN_SENT) {

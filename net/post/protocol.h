@@ -122,6 +122,13 @@ struct post_ack {
 #define POST_ACK_BATCH		32
 #define POST_ACK_DELAY		max(1UL, msecs_to_jiffies(2))
 /*
+ * The peer's acknowledgments are applied this long after they came in,
+ * unless a sender waits for room or for the ACK events, or a close for
+ * the flush: the next sendmsg() applies them on its way, so a
+ * request/response exchange needs no tx work per message.
+ */
+#define POST_ACK_IN_DELAY	max(1UL, msecs_to_jiffies(20))
+/*
  * Most sequence numbers in use at once: a message starts only if its
  * number is below the oldest unacknowledged one plus this.
  */
@@ -346,6 +353,8 @@ enum post_rx_stage {
  * @type: type of the current frame
  * @flags: flags of the current frame
  * @hello: the peer's HELLO has been received
+ * @woken: messages were delivered during this read_sock() pass; the
+ *	reader is woken once at its end rather than once per message
  * @err: sticky protocol error, negative errno
  * @msg: the message receiving the current DATA payload
  *
@@ -361,6 +370,7 @@ struct post_parser {
 	u8			type;
 	u8			flags;
 	bool			hello;
+	bool			woken;
 	int			err;
 	struct post_rmsg	*msg;
 };
@@ -661,7 +671,8 @@ enum {
  * @rx_eof: the peer finished sending; every message was delivered
  * @ack_dirty: an ACK frame is due
  * @n_unacked: deliveries since the last ACK frame was built
- * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due
+ * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due,
+ *	and applies the peer's POST_ACK_IN_DELAY after they came in
  * @n_ack: entries in @ack_seqs
  * @ack_seqs: delivered sequence numbers above @rx_low not yet acked
  * @ack_in_dirty: the peer acknowledged something not yet applied
@@ -855,6 +866,7 @@ void post_parser_init(struct post_parser *p);
 void post_parser_release(struct sock *sk, struct post_parser *p);
 void post_rx_drop(struct sock *sk, bool ready);
 void post_ack_timer(struct timer_list *timer);
+bool post_ack_in_pending(struct sock *sk);
 bool post_rx_orphan(struct sock *sk);
 void post_rx_read(struct post_transient *t);
 bool post_rx_full(struct sock *sk);

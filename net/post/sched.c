@@ -819,7 +819,7 @@ int post_sched_apply_acks(struct sock *sk)
 	n = ps->n_ack_in;
 	memcpy(seqs, ps->ack_in_seqs, n * sizeof(u64));
 	ps->n_ack_in = 0;
-	ps->ack_in_dirty = false;
+	WRITE_ONCE(ps->ack_in_dirty, false);
 	spin_unlock_bh(&ps->rx_lock);
 
 	if (low > ps->next_seq)

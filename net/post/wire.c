@@ -495,6 +495,7 @@ void post_parser_init(struct post_parser *p)
 	p->have = 0;
 	p->left = 0;
 	p->msg = NULL;
+	p->woken = false;
 }
 
 void post_rmsg_free(struct post_rmsg *rm)
@@ -818,8 +819,9 @@ static int post_rx_ready(struct sock *sk, struct post_rmsg *rm,
  * @rm is complete.  It is delivered once its antecedents are, and may in
  * turn release messages held for it.
  */
-static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
+static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 {
+	struct sock *sk = t->carrier;
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *h, *tmp;
 	bool was_dirty, more, now;
@@ -851,7 +853,8 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 
 	list_for_each_entry_safe(h, tmp, &dead, list)
 		post_rmsg_free(h);
-	sk->sk_data_ready(sk);
+	/* post_rx_read() wakes the reader when this pass is over */
+	t->rx.woken = true;
 	/*
 	 * Acknowledge, soon but not at once: a reply the application sends
 	 * meanwhile carries the ACK, and a stream of messages is
@@ -865,14 +868,14 @@ static int post_rx_deliver(struct sock *sk, struct post_rmsg *rm)
 }
 
 /**
- * post_ack_timer - a delayed ACK frame is due
+ * post_ack_timer - a delayed ACK frame is due, or the peer's acks
  * @timer: the carrier's ack_timer
  */
 void post_ack_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, ack_timer);
 
-	if (READ_ONCE(ps->ack_dirty))
+	if (READ_ONCE(ps->ack_dirty) || READ_ONCE(ps->ack_in_dirty))
 		post_tx_schedule(&ps->sk);
 	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
@@ -885,7 +888,7 @@ static int post_rx_payload_done(struct post_transient *t)
 	t->rx.msg = NULL;
 	post_rx_next_frame(&t->rx);
 	if (rm->received == rm->len)
-		return post_rx_deliver(t->carrier, rm);
+		return post_rx_deliver(t, rm);
 	return 0;
 }
 
@@ -1035,6 +1038,41 @@ static int post_rx_abort(struct post_transient *t)
 	return err;
 }
 
+/*
+ * Must the peer's acknowledgments be applied now?  Only if someone
+ * waits for what they free: a sender for room (SOCK_NOSPACE, set by
+ * post_wait_sndbuf() and poll() before they look again, see
+ * post_ack_in_pending()), a reader of POST_EV_ACKED, or a closing
+ * carrier for its flush.
+ */
+static bool post_ack_in_urgent(struct sock *sk)
+{
+	/* ack_in_dirty before NOSPACE: pairs with post_ack_in_pending() */
+	smp_mb();
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		return true;
+	return (READ_ONCE(post_sk(sk)->ev_mask) & BIT(POST_EV_ACKED)) ||
+	       (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) ||
+	       test_bit(POST_F_ORPHAN, &post_sk(sk)->flags);
+}
+
+/**
+ * post_ack_in_pending - are acknowledgments waiting to be applied?
+ * @sk: the carrier
+ *
+ * For a sender that just set SOCK_NOSPACE: acknowledgments that came
+ * in before it did were left for later, and are applied before it
+ * sleeps.
+ *
+ * Return: true if some are.
+ */
+bool post_ack_in_pending(struct sock *sk)
+{
+	/* NOSPACE before ack_in_dirty: pairs with post_ack_in_urgent() */
+	smp_mb__after_atomic();
+	return READ_ONCE(post_sk(sk)->ack_in_dirty);
+}
+
 /* The peer's acknowledgments: applied by the tx work, under the lock. */
 static int post_rx_ack(struct post_transient *t)
 {
@@ -1056,11 +1094,16 @@ static int post_rx_ack(struct post_transient *t)
 	for (i = 0; i < n && ps->n_ack_in < POST_ACK_MAX; i++)
 		ps->ack_in_seqs[ps->n_ack_in++] = be64_to_cpu(seqs[i]);
 	/* the ones that did not fit are covered by a later @low */
-	ps->ack_in_dirty = true;
+	WRITE_ONCE(ps->ack_in_dirty, true);
 	spin_unlock_bh(&ps->rx_lock);
 
-	if (kick)
-		post_tx_schedule(sk);
+	if (kick) {
+		if (post_ack_in_urgent(sk))
+			post_tx_schedule(sk);
+		else if (!timer_pending(&ps->ack_timer))
+			sk_reset_timer(sk, &ps->ack_timer,
+				       jiffies + POST_ACK_IN_DELAY);
+	}
 	post_rx_next_frame(&t->rx);
 	return 0;
 }
@@ -1250,6 +1293,10 @@ void post_rx_read(struct post_transient *t)
 	if (p->stage == POST_RX_HOLD)
 		return;
 	t->sock->ops->read_sock(tsk, &desc, post_rx_actor);
+	if (p->woken) {
+		p->woken = false;
+		sk->sk_data_ready(sk);
+	}
 	if (p->err) {
 		post_rx_fail(t, p->err);
 		return;
