@@ -875,7 +875,13 @@ void post_ack_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, ack_timer);
 
-	if (READ_ONCE(ps->ack_dirty) || READ_ONCE(ps->ack_in_dirty))
+	/*
+	 * Once the carrier is closed, this reference may be its last, and
+	 * its destructor sleeps: the tx work, holding one of its own,
+	 * puts the last in process context.
+	 */
+	if (READ_ONCE(ps->ack_dirty) || READ_ONCE(ps->ack_in_dirty) ||
+	    sock_flag(&ps->sk, SOCK_DEAD))
 		post_tx_schedule(&ps->sk);
 	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
