@@ -459,6 +459,15 @@ static void fuzz_once(struct nspair *p, const struct sockaddr_in *la, uint32_t *
 		break;
 	}
 	case 6:
+		if (rnd(s) % 4 == 0) {
+			/* further peer addresses: joins on connect */
+			a = rnd(s) % 2 ? *la : sin4("127.0.0.1", 0);
+			if (rnd(s) % 2)
+				a.sin_port = 0;
+			setsockopt(fd, SOL_POST, POST_REMOTE_ADD, &a,
+				   rnd(s) % 6 ? sizeof(a) : rnd(s) % 32);
+			break;
+		}
 		for (int i = 0; i < 8; i++)
 			val[i] = rnd(s) % 4 ? rnd(s) % 3 : rnd(s);
 		setsockopt(fd, levels[rnd(s) % 5], rnd(s) % 40, val, rnd(s) % 40);

@@ -20,6 +20,7 @@
 #include <linux/in6.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
+#include <linux/unaligned.h>
 #include <net/ipv6.h>
 #include <net/tcp.h>
 
@@ -305,6 +306,28 @@ static void post_assoc_set_state(struct post_assoc *a, u8 state, u32 reason)
 			    reason);
 }
 
+/*
+ * The peer's further addresses (POST_REMOTE_ADD) become paths of the
+ * association; port 0 is the connected one's.  post_net.lock held.
+ */
+static void post_assoc_cands(struct sock *sk, struct post_assoc *a,
+			     const struct sockaddr_storage *remote)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct sockaddr_storage any = {}, r;
+	__be16 port = ((const struct sockaddr_in *)remote)->sin_port;
+	u32 i;
+
+	BUILD_BUG_ON(offsetof(struct sockaddr_in, sin_port) !=
+		     offsetof(struct sockaddr_in6, sin6_port));
+	for (i = 0; i < ps->n_cands; i++) {
+		r = ps->cands[i];
+		if (!((struct sockaddr_in *)&r)->sin_port)
+			((struct sockaddr_in *)&r)->sin_port = port;
+		post_path_new(a, &any, &r, 0, 0);	/* EEXIST: there */
+	}
+}
+
 /**
  * post_assoc_attach - a carrier is established: join its association
  * @sk: the carrier, locked, its transient connected
@@ -360,6 +383,9 @@ void post_assoc_attach(struct sock *sk, bool passive)
 			p = NULL;
 	}
 	ps->path_id = p ? p->id : 0;
+	ps->xprt->path_id = ps->path_id;
+	if (!passive)
+		post_assoc_cands(sk, a, &remote);
 	post_path_set_up(a, p, true, reason);
 	if (a->state == POST_ASSOC_DORMANT && a->stats_carriers > 1)
 		a->resumes++;
@@ -438,6 +464,31 @@ static void post_path_changed(struct sock *sk)
 	mutex_unlock(&a->pn->lock);
 }
 
+/* What the joined transients measure is kept with their paths. */
+static void post_path_sample_joined(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t;
+	struct post_path *p;
+	struct tcp_info ti;
+
+	list_for_each_entry(t, &ps->joined, node) {
+		if (!t->path_up)
+			continue;
+		tcp_get_info(t->sock->sk, &ti);
+		mutex_lock(&ps->assoc->pn->lock);
+		p = post_path_find(ps->assoc, t->path_id);
+		if (p) {
+			p->last.rtt_us = ti.tcpi_rtt;
+			p->last.rttvar_us = ti.tcpi_rttvar;
+			p->last.delivery_rate = ti.tcpi_delivery_rate;
+			p->last.retrans = ti.tcpi_total_retrans;
+			p->last.mtu = ti.tcpi_pmtu;
+		}
+		mutex_unlock(&ps->assoc->pn->lock);
+	}
+}
+
 /**
  * post_path_sample - refresh the measured properties of a carrier's path
  * @sk: the carrier, locked
@@ -464,6 +515,7 @@ void post_path_sample(struct sock *sk)
 	WRITE_ONCE(ps->pinfo.retrans, ti.tcpi_total_retrans);
 	WRITE_ONCE(ps->pinfo.mtu, ti.tcpi_pmtu);
 
+	post_path_sample_joined(sk);
 	if (!ps->pinfo_told.mtu) {
 		ps->pinfo_told = ps->pinfo;	/* the first sample: a baseline */
 	} else if (!ps->pinfo_told.delivery_rate) {
@@ -666,6 +718,153 @@ void post_assoc_carrier_up(struct sock *sk, u32 reason)
 	a->resumes++;
 	post_assoc_set_state(a, POST_ASSOC_ACTIVE, reason);
 	mutex_unlock(&a->pn->lock);
+}
+
+/**
+ * post_assoc_paths_unused - paths a carrier has no transient on yet
+ * @sk: the carrier, locked
+ * @w: filled with up to @max of them
+ * @max: room in @w
+ *
+ * Paths the administrator set down are left out.
+ *
+ * Return: the number of entries in @w.
+ */
+int post_assoc_paths_unused(struct sock *sk, struct post_path_want *w,
+			    int max)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_transient *t;
+	struct post_path *p;
+	int n = 0;
+
+	if (!a || max <= 0)
+		return 0;
+	mutex_lock(&a->pn->lock);
+	list_for_each_entry(p, &a->paths, list) {
+		if (n == max)
+			break;
+		if ((p->flags & POST_PATHF_ADMIN_DOWN) || p->id == ps->path_id)
+			continue;
+		list_for_each_entry(t, &ps->joined, node)
+			if (t->path_id == p->id)
+				break;
+		if (!list_entry_is_head(t, &ps->joined, node))
+			continue;
+		w[n].id = p->id;
+		w[n].ifindex = p->ifindex;
+		w[n].backup = p->flags & POST_PATHF_BACKUP;
+		w[n].local = p->local;
+		w[n].remote = p->remote;
+		n++;
+	}
+	mutex_unlock(&a->pn->lock);
+	return n;
+}
+
+/**
+ * post_assoc_has_paths - are these ids paths of the carrier's association?
+ * @sk: the carrier, locked
+ * @ids: path ids (POST_PATHS on sendmsg())
+ * @n: entries in @ids
+ *
+ * Return: true if every one is.
+ */
+bool post_assoc_has_paths(struct sock *sk, const u32 *ids, u32 n)
+{
+	struct post_assoc *a = post_sk(sk)->assoc;
+	bool ok = true;
+	u32 i;
+
+	if (!a)
+		return false;
+	mutex_lock(&a->pn->lock);
+	for (i = 0; i < n && ok; i++)
+		ok = post_path_find(a, get_unaligned(&ids[i]));
+	mutex_unlock(&a->pn->lock);
+	return ok;
+}
+
+/**
+ * post_assoc_join_path - a joined transient is up: its path is
+ * @sk: the carrier, locked
+ * @t: the transient; on the side that accepted it, its path is found
+ *	or made from its addresses
+ */
+int post_assoc_join_path(struct sock *sk, struct post_transient *t)
+{
+	struct sockaddr_storage local, remote;
+	struct post_assoc *a = post_sk(sk)->assoc;
+	struct post_path *p = NULL;
+	int err = 0;
+
+	t->path_up = true;
+	if (!a)
+		return 0;
+	if (!t->path_id)
+		post_sock_addrs(t, &local, &remote);
+	mutex_lock(&a->pn->lock);
+	if (t->path_id) {
+		p = post_path_find(a, t->path_id);
+	} else {
+		list_for_each_entry(p, &a->paths, list)
+			if (post_addr_eq(&p->remote, &remote, false) &&
+			    post_addr_eq(&p->local, &local, false))
+				break;
+		if (list_entry_is_head(p, &a->paths, list)) {
+			p = post_path_new(a, &local, &remote, 0, 0);
+			if (IS_ERR(p)) {
+				err = PTR_ERR(p);
+				p = NULL;
+			}
+		}
+		t->path_id = p ? p->id : 0;
+	}
+	if (p)
+		t->backup = p->flags & POST_PATHF_BACKUP;
+	post_path_set_up(a, p, true, POST_REASON_TRANSPORT);
+	mutex_unlock(&a->pn->lock);
+	return err;
+}
+
+/**
+ * post_assoc_xprt_down - a transient of a carrier with several is gone
+ * @sk: the carrier, locked
+ * @t: the transient
+ */
+void post_assoc_xprt_down(struct sock *sk, struct post_transient *t)
+{
+	struct post_assoc *a = post_sk(sk)->assoc;
+
+	/* the first transient's path is up without path_up */
+	if (!a || (!t->path_up && t != post_sk(sk)->xprt))
+		return;
+	t->path_up = false;
+	mutex_lock(&a->pn->lock);
+	post_path_set_up(a, post_path_find(a, t->path_id), false,
+			 POST_REASON_TRANSPORT);
+	mutex_unlock(&a->pn->lock);
+}
+
+/**
+ * post_assoc_kick_joins - paths were added: carriers open transients
+ * @a: the association; post_net.lock held
+ *
+ * Only carriers that connected open them; the peer joins them.
+ */
+void post_assoc_kick_joins(struct post_assoc *a)
+{
+	struct post_sock *ps;
+
+	lockdep_assert_held(&a->pn->lock);
+	list_for_each_entry(ps, &a->carriers, assoc_node) {
+		if (!post_is_msg(&ps->sk) ||
+		    !test_bit(POST_F_ACTIVE, &ps->flags))
+			continue;
+		set_bit(POST_F_JOIN, &ps->flags);
+		post_tx_schedule(&ps->sk);
+	}
 }
 
 void post_assoc_net_init(struct post_net *pn)

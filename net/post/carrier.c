@@ -25,6 +25,7 @@ static void post_tx_work(struct work_struct *work);
 static void post_orphan_work(struct work_struct *work);
 static void post_dormant_work(struct work_struct *work);
 static void post_listen_accept(struct sock *sk);
+static void post_path_timer(struct timer_list *timer);
 static void post_child_process(struct sock *sk, bool timeout);
 
 /* Room in the carrier's send queue: wake writers and pollers. */
@@ -58,9 +59,11 @@ void post_sock_init(struct sock *sk)
 	INIT_LIST_HEAD(&ps->acc_pending);
 	INIT_LIST_HEAD(&ps->acc_ready);
 	INIT_LIST_HEAD(&ps->acc_node);
+	INIT_LIST_HEAD(&ps->joined);
 	post_sched_init(sk);
 	spin_lock_init(&ps->rx_lock);
 	timer_setup(&ps->ack_timer, post_ack_timer, 0);
+	timer_setup(&ps->path_timer, post_path_timer, 0);
 	INIT_LIST_HEAD(&ps->rx_partial);
 	INIT_LIST_HEAD(&ps->rx_held);
 	INIT_LIST_HEAD(&ps->rx_ready);
@@ -79,7 +82,8 @@ void post_sock_destruct(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 
-	WARN_ON_ONCE(ps->xprt);
+	WARN_ON_ONCE(ps->xprt || !list_empty(&ps->joined));
+	kfree(ps->cands);
 	post_sched_destroy(sk);
 	/* events nobody read: the core leaves the queue to the family */
 	skb_queue_purge(&sk->sk_error_queue);
@@ -118,12 +122,28 @@ static void post_xprt_publish(struct sock *sk, struct post_transient *t)
 	smp_store_release(&post_sk(sk)->xprt, t);
 }
 
-/* Let go of the carrier's transient, if it has one.  Locked. */
+/* Let go of a joined transient.  Locked. */
+static void post_joined_destroy(struct sock *sk, struct post_transient *t,
+				bool abort)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	list_del_init(&t->node);
+	WRITE_ONCE(ps->n_joined, ps->n_joined - 1);
+	post_sched_forget(sk, t);
+	post_xprt_destroy(t, abort);
+}
+
+/* Let go of the carrier's transients, if it has any.  Locked. */
 static void post_carrier_xprt_drop(struct sock *sk, bool abort)
 {
-	struct post_transient *t = post_sk(sk)->xprt;
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt, *j, *tmp;
 
+	list_for_each_entry_safe(j, tmp, &ps->joined, node)
+		post_joined_destroy(sk, j, abort);
 	if (t) {
+		post_sched_forget(sk, t);
 		post_xprt_destroy(t, abort);
 		post_xprt_publish(sk, NULL);
 	}
@@ -151,6 +171,15 @@ static int post_check_addr(const struct sockaddr *addr, int len)
 	}
 }
 
+/* May the carrier use more than one path?  The policy says. */
+static bool post_carrier_multipath(struct sock *sk)
+{
+	u8 pref = post_policy_pref(sk, POST_PROP_MULTIPATH);
+
+	return post_is_msg(sk) && pref != POST_PREF_PROHIBIT &&
+	       pref != POST_PREF_AVOID;
+}
+
 /* The transient connected (or was accepted): the carrier is established. */
 static void post_carrier_established(struct sock *sk, bool passive)
 {
@@ -164,6 +193,11 @@ static void post_carrier_established(struct sock *sk, bool passive)
 	/* before anything is sent: what is sent is kept if it resumes */
 	WRITE_ONCE(post_sk(sk)->resumable, post_is_msg(sk) &&
 		   post_policy_wants(sk, POST_PROP_RESUME));
+	if (!passive && post_sk(sk)->n_cands && post_carrier_multipath(sk)) {
+		/* the peer's other addresses: joined once its HELLO is in */
+		set_bit(POST_F_MULTIPATH, &post_sk(sk)->flags);
+		set_bit(POST_F_JOIN, &post_sk(sk)->flags);
+	}
 	post_assoc_attach(sk, passive);
 	if (post_is_msg(sk)) {
 		int err = post_tx_push(sk, t);
@@ -252,6 +286,7 @@ static void post_carrier_resumed(struct sock *sk)
 		post_assoc_carrier_up(sk, POST_REASON_TRANSPORT);
 	}
 	WRITE_ONCE(ps->resumes, ps->resumes + 1);
+	set_bit(POST_F_JOIN, &ps->flags);	/* the other paths too */
 	/* tell the peer at once where we are */
 	spin_lock_bh(&ps->rx_lock);
 	ps->ack_dirty = true;
@@ -303,7 +338,7 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 
 	post_carrier_xprt_drop(sk, true);
 	/* a resume attempt may have sent too, before it died */
-	post_sched_requeue(sk);
+	post_sched_requeue(sk, NULL);
 	if (test_and_set_bit(POST_F_DORMANT, &ps->flags))
 		return true;	/* a resume attempt failed: wait for the next */
 
@@ -352,6 +387,183 @@ static void post_carrier_resume(struct sock *sk)
 			     O_NONBLOCK);
 	if (err && err != -EINPROGRESS)
 		post_carrier_xprt_drop(sk, false);
+}
+
+/* ---- several transients: joined paths ---------------------------------- */
+
+static void post_path_timer(struct timer_list *timer)
+{
+	struct post_sock *ps = from_timer(ps, timer, path_timer);
+
+	post_tx_schedule(&ps->sk);
+	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
+}
+
+/*
+ * Has @t's transport retransmitted POST_STALE_RTOS times in a row?  A
+ * path that went away (link down, a route gone) is noticed this way,
+ * long before TCP gives up on it.
+ */
+static bool post_xprt_stale(const struct post_transient *t)
+{
+	return READ_ONCE(inet_csk(t->sock->sk)->icsk_retransmits) >=
+	       POST_STALE_RTOS;
+}
+
+/* Is @t to be given up: stale, or the peer gave it up already? */
+static bool post_xprt_failing(const struct post_transient *t)
+{
+	return post_xprt_stale(t) || READ_ONCE(t->peer_dropped);
+}
+
+/* A joined transient failed: what it carried goes on the others. */
+static void post_joined_fail(struct sock *sk, struct post_transient *t)
+{
+	post_sched_requeue(sk, t);
+	post_assoc_xprt_down(sk, t);
+	post_joined_destroy(sk, t, true);
+}
+
+/*
+ * The carrier's first transient died while others are up: the first
+ * of those takes its place, and what the dead one carried goes on the
+ * others.  Return: true if one did.
+ */
+static bool post_carrier_promote(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *old = ps->xprt, *t;
+
+	list_for_each_entry(t, &ps->joined, node)
+		if (t->path_up && !post_xprt_failing(t) &&
+		    READ_ONCE(t->sock->sk->sk_state) == TCP_ESTABLISHED)
+			goto found;
+	return false;
+
+found:
+	post_sched_requeue(sk, old);
+	post_sched_forget(sk, old);
+	post_assoc_xprt_down(sk, old);
+	post_xprt_destroy(old, true);
+	list_del_init(&t->node);
+	WRITE_ONCE(ps->n_joined, ps->n_joined - 1);
+	WRITE_ONCE(t->joined, false);	/* its errors are the carrier's now */
+	ps->path_id = t->path_id;
+	post_xprt_publish(sk, t);
+	return true;
+}
+
+/*
+ * Bring the joined transients up to date: a join the peer took marks
+ * its path up, a dead one goes; if @push, queued frames go on them.
+ */
+static void post_joined_process(struct sock *sk, bool push)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t, *tmp;
+	int err, state;
+
+	list_for_each_entry_safe(t, tmp, &ps->joined, node) {
+		state = READ_ONCE(t->sock->sk->sk_state);
+		if (state == TCP_SYN_SENT)
+			continue;
+		err = 0;
+		if (state == TCP_CLOSE) {
+			err = -ECONNRESET;
+		} else if (t->path_up && post_xprt_failing(t) &&
+			   !post_xprt_stale(ps->xprt)) {
+			err = -ETIMEDOUT;	/* the first one carries on */
+		} else if (!t->path_up && post_peer_hello(t)) {
+			/* the peer carrier we know, or none of ours */
+			if (t->peer_id != ps->peer_id ||
+			    memcmp(t->peer_key, ps->peer_key,
+				   sizeof(ps->peer_key)))
+				err = -EPROTO;
+			else
+				post_assoc_join_path(sk, t);
+		}
+		/* the HELLO of a join goes before the peer's comes back */
+		if (!err && push && (t->path_up || !t->hello_sent))
+			err = post_tx_push(sk, t);
+		if (err)
+			post_joined_fail(sk, t);
+	}
+}
+
+/*
+ * The side that connected opens a transient on each path of its
+ * association that has none yet; its HELLO asks the peer to join it
+ * to the carrier.
+ */
+static void post_carrier_join_paths(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_path_want *w;
+	struct post_transient *t;
+	int i, n, len, ifindex, err;
+
+	if (!test_bit(POST_F_JOIN, &ps->flags) || !ps->peer_known ||
+	    !ps->peer_id || !ps->assoc || (sk->sk_shutdown & SEND_SHUTDOWN) ||
+	    !test_and_clear_bit(POST_F_JOIN, &ps->flags) ||
+	    !post_carrier_multipath(sk))
+		return;
+	w = kcalloc(POST_MAX_XPRTS, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return;
+	n = post_assoc_paths_unused(sk, w, POST_MAX_XPRTS - 1 - ps->n_joined);
+	for (i = 0; i < n; i++) {
+		/* the policy's interfaces, as for the first transient */
+		ifindex = post_policy_check(sk, (struct sockaddr *)&w[i].remote);
+		if (ifindex < 0)
+			continue;
+		if (w[i].ifindex)
+			ifindex = w[i].ifindex;
+		err = post_xprt_create(sk, w[i].remote.ss_family, &t);
+		if (err)
+			continue;
+		if (ifindex)
+			err = sock_bindtoindex(t->sock->sk, ifindex, true);
+		len = w[i].remote.ss_family == AF_INET6 ?
+		      sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		if (!err && w[i].local.ss_family == w[i].remote.ss_family)
+			err = kernel_bind(t->sock, (struct sockaddr *)&w[i].local,
+					  len);
+		if (err) {
+			post_xprt_destroy(t, false);
+			continue;
+		}
+		t->join = true;
+		t->joined = true;
+		t->path_id = w[i].id;
+		t->backup = w[i].backup;
+		post_xprt_attach(t);
+		list_add_tail(&t->node, &ps->joined);
+		WRITE_ONCE(ps->n_joined, ps->n_joined + 1);
+		set_bit(POST_F_MULTIPATH, &ps->flags);
+		err = kernel_connect(t->sock, (struct sockaddr *)&w[i].remote,
+				     len, O_NONBLOCK);
+		if (err && err != -EINPROGRESS)
+			post_joined_destroy(sk, t, false);
+	}
+	kfree(w);
+}
+
+/*
+ * Everything is sent: FIN on every transient.  A carrier with several
+ * sends it once the peer acknowledged everything too, so that a FIN
+ * on any transient tells the peer it has all there is.
+ */
+static void post_carrier_fin(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t;
+
+	kernel_sock_shutdown(ps->xprt->sock, SHUT_WR);
+	ps->xprt->fin_sent = true;
+	list_for_each_entry(t, &ps->joined, node) {
+		kernel_sock_shutdown(t->sock, SHUT_WR);
+		t->fin_sent = true;
+	}
 }
 
 /* A dormant carrier did not resume in time; a child sent no HELLO. */
@@ -440,8 +652,18 @@ static void __post_carrier_process(struct sock *sk, bool push)
 	}
 	post_path_sample(sk);
 	post_carrier_learn_peer(sk, t);
+	post_joined_process(sk, false);
 
 	terr = tstate == TCP_CLOSE ? READ_ONCE(t->sock->sk->sk_err) : 0;
+	if ((terr || (ps->n_joined && post_xprt_failing(t))) &&
+	    post_carrier_promote(sk)) {
+		t = ps->xprt;
+		tstate = READ_ONCE(t->sock->sk->sk_state);
+		terr = 0;
+	}
+	if (ps->n_joined && !list_empty(&ps->tx_inflight) &&
+	    !timer_pending(&ps->path_timer))
+		sk_reset_timer(sk, &ps->path_timer, jiffies + POST_PATH_CHECK);
 	if (terr) {
 		if (post_carrier_dormant(sk, terr))
 			return;
@@ -480,9 +702,14 @@ static void __post_carrier_process(struct sock *sk, bool push)
 		goto orphan;
 	}
 	post_sched_expire(sk);
+	post_carrier_join_paths(sk);
 	if (!push)
 		return;
 	err = post_tx_push(sk, t);
+	if (err && post_xprt_err_transport(err) && post_carrier_promote(sk)) {
+		t = ps->xprt;
+		err = post_tx_push(sk, t);
+	}
 	if (err && post_xprt_err_transport(err) &&
 	    post_carrier_dormant(sk, -err))
 		return;
@@ -492,11 +719,11 @@ static void __post_carrier_process(struct sock *sk, bool push)
 		post_carrier_fail(sk, true);
 		goto orphan;
 	}
+	post_joined_process(sk, true);
 	if ((sk->sk_shutdown & SEND_SHUTDOWN) && !t->fin_sent &&
-	    post_tx_idle(t)) {
-		kernel_sock_shutdown(t->sock, SHUT_WR);
-		t->fin_sent = true;
-	}
+	    post_tx_idle(t) && (!test_bit(POST_F_MULTIPATH, &ps->flags) ||
+				list_empty(&ps->tx_inflight)))
+		post_carrier_fin(sk);
 	if (!post_msg_flushed(sk, t))
 		return;
 	if (!test_bit(POST_F_ORPHAN, &ps->flags)) {
@@ -612,6 +839,7 @@ static void post_child_resume(struct sock *sk)
 	ok = target != sk && target->sk_type == sk->sk_type &&
 	     target->sk_state == TCP_ESTABLISHED && tps->resumable &&
 	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
+	     !(t->resume_nonce & POST_NONCE_JOIN) &&
 	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key));
 	if (ok) {
 		u64 mac = post_resume_mac(tps->key, tps->id, t->resume_nonce,
@@ -631,12 +859,82 @@ static void post_child_resume(struct sock *sk)
 	if (tps->xprt) {
 		/* it had not noticed: what it sent may be lost */
 		post_carrier_xprt_drop(target, true);
-		post_sched_requeue(target);
+		post_sched_requeue(target, NULL);
 	}
 	t->resume_req = false;	/* granted */
 	post_xprt_move(t, target);
 	post_xprt_publish(target, t);
 	post_carrier_resumed(target);
+	/* the parser goes on, for the carrier now */
+	lock_sock(t->sock->sk);
+	t->rx.stage = POST_RX_HDR;
+	release_sock(t->sock->sk);
+	queue_work(post_wq, &t->rx_work);
+	post_carrier_process(target);
+	release_sock(target);
+	sock_put(target);
+
+	post_child_drop(sk);	/* our caller holds a reference */
+	return;
+
+drop:
+	if (post_child_unlink(sk))
+		post_child_drop(sk);
+}
+
+/*
+ * The child's HELLO asks to join a carrier of ours as one more path.
+ * If the carrier exists, is established and may use several paths,
+ * and the request proves knowledge of its keys, the child's transient
+ * becomes one of the carrier's; the child itself goes away unseen.
+ * Otherwise the connection is reset: a third party who sees only the
+ * addresses cannot attach a path or inject data.
+ */
+static void post_child_join(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	struct post_sock *tps;
+	struct sock *target;
+	bool ok;
+
+	target = post_carrier_lookup(sock_net(sk), t->resume_id);
+	if (!target)
+		goto drop;
+	tps = post_sk(target);
+	lock_sock_nested(target, SINGLE_DEPTH_NESTING);
+	ok = target != sk && target->sk_type == sk->sk_type &&
+	     target->sk_state == TCP_ESTABLISHED && tps->xprt &&
+	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
+	     !test_bit(POST_F_DORMANT, &tps->flags) &&
+	     !(target->sk_shutdown & SEND_SHUTDOWN) &&
+	     tps->n_joined < POST_MAX_XPRTS - 1 &&
+	     post_carrier_multipath(target) &&
+	     (t->resume_nonce & POST_NONCE_JOIN) &&
+	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key));
+	if (ok) {
+		u64 mac = post_resume_mac(tps->key, tps->id, t->resume_nonce,
+					  t->peer_key);
+
+		ok = !crypto_memneq(&mac, &t->resume_mac, sizeof(mac));
+	}
+	if (!ok || !post_child_unlink(sk)) {
+		release_sock(target);
+		sock_put(target);
+		if (ok)
+			return;	/* the listener is closing: it drops us */
+		goto drop;
+	}
+
+	post_xprt_publish(sk, NULL);
+	t->join_req = false;	/* granted */
+	/* before it is the carrier's: its errors are only its path's */
+	WRITE_ONCE(t->joined, true);
+	set_bit(POST_F_MULTIPATH, &tps->flags);
+	post_xprt_move(t, target);
+	list_add_tail(&t->node, &tps->joined);
+	WRITE_ONCE(tps->n_joined, tps->n_joined + 1);
+	post_assoc_join_path(target, t);
 	/* the parser goes on, for the carrier now */
 	lock_sock(t->sock->sk);
 	t->rx.stage = POST_RX_HDR;
@@ -707,6 +1005,10 @@ static void post_child_process(struct sock *sk, bool timeout)
 		if (post_peer_hello(t)) {
 			if (t->resume_req) {
 				post_child_resume(sk);
+				return;
+			}
+			if (t->join_req) {
+				post_child_join(sk);
 				return;
 			}
 		} else if (!timeout) {
@@ -1137,16 +1439,23 @@ static int post_shutdown(struct socket *sock, int how)
 	return err;
 }
 
-/* Run the parser in process context, in the reader's. */
+static void post_rx_pull_one(struct post_transient *t)
+{
+	lock_sock(t->sock->sk);
+	post_rx_read(t);
+	release_sock(t->sock->sk);
+}
+
+/* Run the parsers in process context, in the reader's. */
 static void post_rx_pull(struct sock *sk)
 {
 	struct post_transient *t = post_sk(sk)->xprt;
 
 	if (!t || t->listener || !t->attached)
 		return;
-	lock_sock(t->sock->sk);
-	post_rx_read(t);
-	release_sock(t->sock->sk);
+	post_rx_pull_one(t);
+	list_for_each_entry(t, &post_sk(sk)->joined, node)
+		post_rx_pull_one(t);
 }
 
 /*
@@ -1601,8 +1910,14 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 		goto out;
 	if ((size_t)err == remaining)
 		msg->msg_flags |= MSG_EOR;
-	if (msg->msg_control && msg->msg_controllen)
+	if (msg->msg_control && msg->msg_controllen) {
+		/* completed before the carrier knew its path: it is that one */
+		u32 path_id = rm->path_id ?: ps->path_id;
+
 		put_cmsg(msg, SOL_POST, POST_MSG_ID, sizeof(rm->id), &rm->id);
+		put_cmsg(msg, SOL_POST, POST_PATH_ID, sizeof(path_id),
+			 &path_id);
+	}
 	if (!peek && rm->consumed == rm->len) {
 		spin_lock_bh(&ps->rx_lock);
 		list_del(&rm->list);
@@ -1721,6 +2036,78 @@ static int post_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 	return err;
 }
 
+/* A sockaddr_in or sockaddr_in6 with only the fields that matter. */
+static void post_addr_clean(struct sockaddr_storage *dst,
+			    const struct sockaddr_storage *src)
+{
+	const struct sockaddr_in6 *s6 = (const void *)src;
+	const struct sockaddr_in *s4 = (const void *)src;
+	struct sockaddr_in6 *d6 = (void *)dst;
+	struct sockaddr_in *d4 = (void *)dst;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src->ss_family == AF_INET) {
+		d4->sin_family = AF_INET;
+		d4->sin_port = s4->sin_port;
+		d4->sin_addr = s4->sin_addr;
+	} else {
+		d6->sin6_family = AF_INET6;
+		d6->sin6_port = s6->sin6_port;
+		d6->sin6_addr = s6->sin6_addr;
+	}
+}
+
+/* POST_REMOTE_ADD: one more address of the peer, before connect(). */
+static int post_remote_add(struct sock *sk, sockptr_t optval,
+			   unsigned int optlen)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct sockaddr_storage raw = {}, ss;
+	u32 i;
+	int err;
+
+	if (!post_is_msg(sk) || optlen > sizeof(raw))
+		return -EINVAL;
+	if (copy_from_sockptr(&raw, optval, optlen))
+		return -EFAULT;
+	err = post_check_addr((struct sockaddr *)&raw, optlen);
+	if (err)
+		return err;
+	post_addr_clean(&ss, &raw);
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_SYN_SENT) {
+		err = -EISCONN;
+		goto out;
+	}
+	if (sk->sk_state != TCP_CLOSE || (sk->sk_shutdown & SHUTDOWN_MASK)) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < ps->n_cands; i++) {
+		if (!memcmp(&ps->cands[i], &ss, sizeof(ss))) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	if (ps->n_cands == POST_MAX_CANDIDATES) {
+		err = -ENOSPC;
+		goto out;
+	}
+	if (!ps->cands) {
+		ps->cands = kcalloc(POST_MAX_CANDIDATES, sizeof(*ps->cands),
+				    GFP_KERNEL);
+		if (!ps->cands) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	ps->cands[ps->n_cands++] = ss;
+out:
+	release_sock(sk);
+	return err;
+}
+
 static int post_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
@@ -1742,6 +2129,8 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	case SOL_POST:
 		if (optname == POST_POLICY)
 			return post_policy_setsockopt(sk, optval, optlen);
+		if (optname == POST_REMOTE_ADD)
+			return post_remote_add(sk, optval, optlen);
 		/* message properties do not apply to a byte stream */
 		if (!post_is_msg(sk))
 			return -EINVAL;

@@ -790,6 +790,7 @@ static int post_nl_path_add_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unlock;
 	post_nl_path_event(a, p, POST_CMD_PATH_CHANGED, POST_REASON_ADMIN);
+	post_assoc_kick_joins(a);	/* live carriers start using it */
 	mutex_unlock(&pn->lock);
 	return genlmsg_reply(msg, info);
 

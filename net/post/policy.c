@@ -71,9 +71,10 @@ static bool post_prop_offered(struct sock *sk, int prop)
 		return true;
 	case POST_PROP_MSG_BOUNDARIES:
 	case POST_PROP_RESUME:
+	case POST_PROP_MULTIPATH:
 		return post_is_msg(sk);
 	default:
-		/* multistreaming, multipath, security: not yet */
+		/* multistreaming, security: not yet */
 		return false;
 	}
 }
@@ -232,9 +233,12 @@ int post_policy_check(struct sock *sk, const struct sockaddr *addr)
 			return -EACCES;
 		if (pref == POST_PREF_REQUIRE && !offered)
 			return -EPROTONOSUPPORT;
-		/* resumption is a choice, not part of the transport */
+		/*
+		 * Resuming and using several paths are choices, not part
+		 * of the transport: prohibited, the carrier does without.
+		 */
 		if (pref == POST_PREF_PROHIBIT && offered &&
-		    prop != POST_PROP_RESUME)
+		    prop != POST_PROP_RESUME && prop != POST_PROP_MULTIPATH)
 			return -EPROTONOSUPPORT;
 	}
 	return addr ? post_policy_ifs(sk, addr) : 0;

@@ -66,11 +66,15 @@ struct post_hello {
  */
 #define POST_HELLO_EXT_CARRIER	1	/* __be32: the sender's carrier id */
 #define POST_HELLO_EXT_RESUME	2	/* struct post_hello_resume */
+#define POST_HELLO_EXT_JOIN	3	/* struct post_hello_resume */
 
 /*
  * Resume a dormant carrier: this connection replaces its transport.
- * @mac is SipHash-2-4, keyed with the receiver's carrier key, over
- * @carrier, @nonce and the sender's carrier key.
+ * Join a carrier (POST_HELLO_EXT_JOIN): this connection is one more
+ * path of it.  @mac is SipHash-2-4, keyed with the receiver's carrier
+ * key, over @carrier, @nonce and the sender's carrier key; a join's
+ * nonce has its top bit set, a resume's has it clear, so that one
+ * cannot be replayed as the other.
  */
 struct post_hello_resume {
 	__be32	carrier;	/* the receiver's carrier id */
@@ -202,6 +206,20 @@ enum post_msg_state {
 #define POST_MSGF_RESENT	BIT(5)	/* being sent again after a resume */
 #define POST_MSGF_ACKED		BIT(6)	/* acked while being sent again */
 
+/* Transients one message carrier may have: its first and joined ones. */
+#define POST_MAX_XPRTS		(POST_MAX_CANDIDATES + 1)
+/* Queued messages one transient looks at for one it may send. */
+#define POST_PICK_SCAN		256
+/*
+ * A transport that retransmitted this many times in a row without
+ * progress is taken for dead when the carrier has other paths.
+ */
+#define POST_STALE_RTOS		3
+/* How often a carrier with several transients checks them. */
+#define POST_PATH_CHECK		max(1UL, msecs_to_jiffies(100))
+/* A join's nonce has this bit set, a resume's has it clear. */
+#define POST_NONCE_JOIN		BIT_ULL(63)
+
 struct post_class;
 
 /**
@@ -228,6 +246,9 @@ struct post_edge {
  * @work: entry in a temporary work list
  * @waiters: edges of messages waiting for this one to be sent
  * @cls: niceness class charged with @truesize until sent
+ * @xprt: the transient its chunks go on, once started; it carried
+ *	the message until it is acknowledged (NULL once that one is gone)
+ * @paths: POST_PATHS ids it may go on (@n_paths of them), or NULL
  * @edges: @n_ante dependencies on antecedents
  * @pl: payload until sent
  * @id: the application's id (or the kernel's)
@@ -240,6 +261,7 @@ struct post_edge {
  * @truesize: memory held until sent, in sk_wmem_queued
  * @charge: what counts against SO_SNDBUF: @truesize, at most SO_SNDBUF
  * @n_ante: entries in @edges
+ * @n_paths: entries in @paths
  * @n_wait: antecedents not yet sent
  * @state: enum post_msg_state
  * @flags: POST_MSGF_*
@@ -255,6 +277,8 @@ struct post_msg {
 	struct list_head	work;
 	struct list_head	waiters;
 	struct post_class	*cls;
+	struct post_transient	*xprt;
+	u32			*paths;
 	struct post_edge	*edges;
 	struct post_payload	*pl;
 	u64			id;
@@ -268,6 +292,7 @@ struct post_msg {
 	u32			charge;
 	u16			n_ante;
 	u16			n_wait;
+	u8			n_paths;
 	u8			state;
 	u8			flags;
 };
@@ -281,6 +306,8 @@ struct post_msg {
  * @flags: POST_MSGF_IDEMPOTENT, POST_MSGF_IMMEDIATE
  * @ante: POST_ANTECEDENTS, in the control message (kernel memory for
  *	the duration of sendmsg(); read with get_unaligned())
+ * @n_paths: entries in @paths
+ * @paths: POST_PATHS, in the control message, like @ante
  */
 struct post_props {
 	u32		nice;
@@ -289,6 +316,8 @@ struct post_props {
 	u32		n_ante;
 	u32		flags;
 	const u64	*ante;
+	u32		n_paths;
+	const u32	*paths;
 };
 
 /**
@@ -296,6 +325,9 @@ struct post_props {
  * @list: entry in the carrier's rx_partial, rx_held or rx_ready list
  * @seq: wire sequence number
  * @id: the sender's message id
+ * @owner: the transient whose parser reassembles it; valid while the
+ *	message is in reassembly (a transient going away drops those)
+ * @path_id: the path its last chunk came on
  * @len: total length announced by the first chunk
  * @received: payload bytes received so far
  * @consumed: payload bytes returned to the application
@@ -313,6 +345,8 @@ struct post_rmsg {
 	struct list_head	list;
 	u64			seq;
 	u64			id;
+	struct post_transient	*owner;
+	u32			path_id;
 	u32			len;
 	u32			received;
 	u32			consumed;
@@ -380,7 +414,9 @@ struct post_parser {
 /**
  * struct post_transient - one transport connection of a carrier
  * @carrier: the owning carrier; it outlives the transient
+ * @node: entry in the carrier's @joined while it is a joined one
  * @sock: the in-kernel TCP socket
+ * @path_id: the association's path it goes on
  * @listener: @sock is a listening socket
  * @attached: the callbacks of @sock are ours
  * @rx_work: runs the parser when the softirq path cannot
@@ -389,13 +425,24 @@ struct post_parser {
  * @saved_state_change: see @saved_data_ready
  * @saved_error_report: see @saved_data_ready
  * @rx: receive parser
+ * @ack_low: the highest cumulative acknowledgment the peer sent on it
  * @peer_max_msg: the peer's message size limit, from its HELLO
  * @peer_key: the peer's carrier key, from its HELLO
  * @peer_id: the peer's carrier id, from its HELLO (0 if none)
  * @hello_rcvd: the fields above are set (store-release by the parser)
  * @resume: this transient resumes its carrier: our HELLO says so
+ * @join: this transient joins its carrier: our HELLO says so
  * @resume_req: the peer's HELLO asks to resume one of our carriers,
  *	described by @resume_id, @resume_nonce and @resume_mac
+ * @join_req: the peer's HELLO asks to join one of our carriers,
+ *	described by the same fields
+ * @peer_dropped: the peer sent again on another transient what it had
+ *	started on this one: it took this one for dead (set by the other
+ *	transient's parser under the carrier's rx_lock)
+ * @joined: one of the carrier's joined transients: its errors are not
+ *	the carrier's (read locklessly by the error_report callback)
+ * @path_up: its path was marked up for it
+ * @backup: its path is a backup path
  * @hello_sent: our HELLO has been queued for transmission
  * @fin_sent: our FIN has been sent, after every queued message
  * @err_reported: the transport's error was copied to the carrier's
@@ -413,13 +460,15 @@ struct post_parser {
  * @tx_end_off: offset of that byte within the segment
  *
  * The saved callbacks and @sock's sk_user_data are protected by
- * @sock->sk->sk_callback_lock; @rx by @sock's socket lock; the tx
+ * @sock->sk->sk_callback_lock; @rx and @ack_low by @sock's socket lock; the tx
  * fields and @hello_sent/@fin_sent by the carrier's socket lock.
  * @peer_max_msg is written by the parser and read locklessly.
  */
 struct post_transient {
 	struct sock		*carrier;
+	struct list_head	node;
 	struct socket		*sock;
+	u32			path_id;
 	bool			listener;
 	bool			attached;
 	struct work_struct	rx_work;
@@ -430,12 +479,19 @@ struct post_transient {
 	void			(*saved_error_report)(struct sock *sk);
 
 	struct post_parser	rx;
+	u64			ack_low;
 	u32			peer_max_msg;
 	u8			peer_key[16];
 	u32			peer_id;
 	bool			hello_rcvd;
 	bool			resume;
+	bool			join;
 	bool			resume_req;
+	bool			join_req;
+	bool			peer_dropped;
+	bool			joined;
+	bool			path_up;
+	bool			backup;
 	u32			resume_id;
 	u64			resume_nonce;
 	u64			resume_mac;
@@ -532,6 +588,22 @@ struct post_path {
 	struct post_path_info	last;
 };
 
+/**
+ * struct post_path_want - a path a carrier opens a transient on
+ * @id: the path's id
+ * @ifindex: local interface, 0 for any
+ * @backup: it is a backup path
+ * @local: local address (AF_UNSPEC: any)
+ * @remote: remote address and port
+ */
+struct post_path_want {
+	u32			id;
+	int			ifindex;
+	bool			backup;
+	struct sockaddr_storage	local;
+	struct sockaddr_storage	remote;
+};
+
 struct post_net;
 
 /**
@@ -615,12 +687,26 @@ enum {
 	POST_F_DORMANT,		/* no transient; resumes on the next send */
 	POST_F_ACTIVE,		/* it connected (rather than was accepted) */
 	POST_F_POLICY,		/* @policy was set with POST_POLICY */
+	/*
+	 * May have joined transients: keeps what it sends until it is
+	 * acknowledged, and sends its FIN only once everything is.
+	 */
+	POST_F_MULTIPATH,
+	POST_F_JOIN,		/* look for paths to open transients on */
 };
 
 /**
  * struct post_sock - a message or stream carrier
  * @sk: the socket; must be first
- * @xprt: the carrier's transient, or NULL before bind/connect/listen
+ * @xprt: the carrier's transient, or NULL before bind/connect/listen;
+ *	of a message carrier with several, the one it was set up on (or
+ *	took over when that one died)
+ * @joined: further transients of a message carrier, on other paths
+ *	(struct post_transient.node)
+ * @n_joined: entries in @joined, read locklessly
+ * @path_timer: looks at the transients' health while a carrier with
+ *	several waits for acknowledgments
+ * @cands: POST_REMOTE_ADD addresses, @n_cands of them
  * @tx_work: moves queued messages into the transient and handles
  *	transient state changes in process context
  * @orphan_work: bounds how long a closed carrier flushes
@@ -673,6 +759,7 @@ enum {
  * @n_unacked: deliveries since the last ACK frame was built
  * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due,
  *	and applies the peer's POST_ACK_IN_DELAY after they came in
+ * @ack_path: the path the latest message came on, where ACK frames go
  * @n_ack: entries in @ack_seqs
  * @ack_seqs: delivered sequence numbers above @rx_low not yet acked
  * @ack_in_dirty: the peer acknowledged something not yet applied
@@ -721,6 +808,11 @@ enum {
 struct post_sock {
 	struct sock		sk;
 	struct post_transient	*xprt;
+	struct list_head	joined;
+	u32			n_joined;
+	struct timer_list	path_timer;
+	struct sockaddr_storage	*cands;
+	u32			n_cands;
 	struct work_struct	tx_work;
 	struct delayed_work	orphan_work;
 	struct timer_list	tx_timer;
@@ -767,6 +859,7 @@ struct post_sock {
 	bool			ack_in_dirty;
 	u32			n_unacked;
 	struct timer_list	ack_timer;
+	u32			ack_path;
 	u32			n_ack;
 	u64			ack_seqs[POST_ACK_MAX];
 	u64			ack_in_low;
@@ -863,7 +956,7 @@ void post_xprt_tune_lowat(struct post_transient *t);
 
 /* wire.c */
 void post_parser_init(struct post_parser *p);
-void post_parser_release(struct sock *sk, struct post_parser *p);
+void post_parser_release(struct sock *sk, struct post_transient *t);
 void post_rx_drop(struct sock *sk, bool ready);
 void post_ack_timer(struct timer_list *timer);
 bool post_ack_in_pending(struct sock *sk);
@@ -889,16 +982,18 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		       const struct post_props *pp);
 bool post_tx_admit(struct sock *sk, u32 nice);
 void post_tx_update_can_send(struct sock *sk);
-struct post_msg *post_sched_pick(struct sock *sk);
+struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t);
 int post_sched_start(struct sock *sk, struct post_msg *m);
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload);
 void post_sched_drop(struct sock *sk, struct post_msg *m);
-void post_sched_requeue(struct sock *sk);
+void post_sched_requeue(struct sock *sk, struct post_transient *t);
+void post_sched_forget(struct sock *sk, struct post_transient *t);
 bool post_sched_retain(struct sock *sk);
 void post_sched_expire(struct sock *sk);
-u64 post_sched_next_abort(struct sock *sk);
+u64 post_sched_next_abort(struct sock *sk, struct post_transient *t);
 bool post_sched_idle(struct sock *sk);
 bool post_msg_immediate(const struct post_msg *m);
+struct post_transient *post_ack_xprt(struct sock *sk);
 int post_sched_apply_acks(struct sock *sk);
 int post_ev_recv(struct sock *sk, struct msghdr *msg, size_t len);
 void post_ev_carrier(struct sock *sk, u32 type);
@@ -927,6 +1022,14 @@ struct post_path *post_path_new(struct post_assoc *a,
 struct post_path *post_path_find(struct post_assoc *a, u32 id);
 void post_path_del(struct post_assoc *a, struct post_path *p);
 void post_path_sample(struct sock *sk);
+bool post_path_choose(struct sock *sk, struct post_transient *t,
+		      const struct post_msg *m);
+bool post_assoc_has_paths(struct sock *sk, const u32 *ids, u32 n);
+int post_assoc_paths_unused(struct sock *sk, struct post_path_want *w,
+			    int max);
+int post_assoc_join_path(struct sock *sk, struct post_transient *t);
+void post_assoc_xprt_down(struct sock *sk, struct post_transient *t);
+void post_assoc_kick_joins(struct post_assoc *a);
 void post_path_props(struct post_assoc *a, const struct post_path *p,
 		     struct post_path_info *pi);
 int post_assoc_paths(struct sock *sk, unsigned int max,

@@ -265,6 +265,7 @@ static struct post_msg *post_id_lookup(struct post_sock *ps, u64 id)
 static void post_msg_free(struct post_msg *m)
 {
 	kfree(m->edges);
+	kfree(m->paths);
 	if (m->pl)
 		post_payload_free(m->pl);
 	kfree(m);
@@ -302,6 +303,7 @@ static void post_msg_retire(struct sock *sk, struct post_msg *m)
 
 	post_msg_release_payload(sk, m);
 	m->state = POST_MSG_DONE;
+	m->xprt = NULL;
 	kfree(m->edges);
 	m->edges = NULL;
 	m->n_ante = 0;
@@ -343,6 +345,12 @@ static void post_sched_queue(struct post_sock *ps, struct post_msg *m)
 {
 	m->state = POST_MSG_QUEUED;
 	rb_add_cached(&m->rb, &ps->tx_sched, post_sched_less);
+}
+
+/* Is a chunk of @m in the frame its transient is transmitting? */
+static bool post_msg_in_frame(const struct post_msg *m)
+{
+	return m->xprt && m->xprt->tx_msg == m;
 }
 
 /* Is a message of niceness @nice admitted now?  See post.rst. */
@@ -462,12 +470,13 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m);
  * post_sched_retain - keep sent messages until the peer acknowledges them
  * @sk: the carrier
  *
- * A carrier that may resume on a new transport sends again what the
- * old one may have lost.
+ * A carrier that may resume on a new transport, or that has several,
+ * sends again what a lost one may have lost.
  */
 bool post_sched_retain(struct sock *sk)
 {
-	return READ_ONCE(post_sk(sk)->resumable);
+	return READ_ONCE(post_sk(sk)->resumable) ||
+	       test_bit(POST_F_MULTIPATH, &post_sk(sk)->flags);
 }
 
 /* The last chunk of @m went to the transport. */
@@ -520,19 +529,24 @@ static void post_msg_sent(struct sock *sk, struct post_msg *m)
 
 /**
  * post_sched_requeue - send again what a lost transient may have lost
- * @sk: the carrier, locked, between transients
+ * @sk: the carrier, locked
+ * @t: the transient that is gone, or NULL when all are
  *
- * Every message the peer did not acknowledge is queued again, whole,
- * under its sequence number; the peer drops what it turns out to have.
- * Partly sent messages start over (the peer dropped their beginning),
- * and the ABORTs of expired ones are sent again.
+ * Every message the peer did not acknowledge (of those that went on
+ * @t) is queued again, whole, under its sequence number; the peer
+ * drops what it turns out to have.  Partly sent messages start over
+ * (the peer dropped their beginning).  When all transients are gone,
+ * the ABORTs of expired messages are sent again too.
  */
-void post_sched_requeue(struct sock *sk)
+void post_sched_requeue(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m, *tmp;
 
 	list_for_each_entry_safe(m, tmp, &ps->tx_inflight, list) {
+		if (t && m->xprt != t)
+			continue;
+		m->xprt = NULL;
 		if (m->state == POST_MSG_SENT) {
 			if (!(m->flags & POST_MSGF_RETAINED) || !m->pl)
 				continue;
@@ -551,6 +565,8 @@ void post_sched_requeue(struct sock *sk)
 		m->pl->cur_seg = 0;
 		m->pl->cur_off = 0;
 	}
+	if (t)
+		return;
 	list_for_each_entry_safe(m, tmp, &ps->tx_history, list) {
 		if (!(m->flags & POST_MSGF_EXPIRED) || !m->seq ||
 		    m->seq < ps->ack_in_low)
@@ -561,6 +577,26 @@ void post_sched_requeue(struct sock *sk)
 	}
 }
 
+/**
+ * post_sched_forget - a transient is going away
+ * @sk: the carrier, locked
+ * @t: the transient
+ *
+ * Messages it carried no longer point at it.
+ */
+void post_sched_forget(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+
+	list_for_each_entry(m, &ps->tx_inflight, list)
+		if (m->xprt == t)
+			m->xprt = NULL;
+	list_for_each_entry(m, &ps->tx_aborts, list)
+		if (m->xprt == t)
+			m->xprt = NULL;
+}
+
 /*
  * @m expired: drop it and, transitively, whatever waits for it.  A
  * message whose frame is being transmitted is dealt with when the frame
@@ -569,7 +605,6 @@ void post_sched_requeue(struct sock *sk)
 static void post_msg_expire(struct sock *sk, struct post_msg *m)
 {
 	struct post_sock *ps = post_sk(sk);
-	struct post_transient *t = ps->xprt;
 	struct post_edge *e, *tmp;
 	LIST_HEAD(todo);
 
@@ -577,7 +612,7 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 	list_add_tail(&m->work, &todo);
 	while ((m = list_first_entry_or_null(&todo, struct post_msg, work))) {
 		list_del_init(&m->work);
-		if (t && t->tx_msg == m) {
+		if (post_msg_in_frame(m)) {
 			m->flags &= ~POST_MSGF_EXPIRED;
 			m->flags |= POST_MSGF_EXPIRE;
 			if (!RB_EMPTY_NODE(&m->dl_rb)) {
@@ -597,6 +632,7 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 		}
 		post_msg_unqueue(sk, m);
 		if (m->seq) {
+			/* its ABORT follows its chunks, on the same transient */
 			post_msg_drop_seq(ps, m);
 			m->state = POST_MSG_ABORTING;
 			list_add_tail(&m->list, &ps->tx_aborts);
@@ -688,32 +724,170 @@ static bool post_seq_room(struct post_sock *ps)
 	       ps->next_seq - first->seq < POST_SEQ_WINDOW;
 }
 
-/**
- * post_sched_pick - the message the next chunk comes from
- * @sk: the carrier
- *
- * The most urgent queued message: lowest niceness, then earliest
- * deadline, then send order.  It may preempt a partly sent one at this
- * chunk boundary, unless the peer's reassembly limit or the sequence
- * window says no more may start; then the most urgent partly sent one
- * goes on.
- *
- * Return: the message, or NULL if nothing may be sent.
+/* Can @t carry data now?  Its TCP is up and, if joined, the peer took it. */
+static bool post_xprt_usable(const struct post_transient *t)
+{
+	return !t->fin_sent && t->hello_sent &&
+	       READ_ONCE(t->sock->sk->sk_state) == TCP_ESTABLISHED &&
+	       (!t->join || post_peer_hello(t)) &&
+	       (!t->joined || t->path_up);
+}
+
+/*
+ * When would @len more bytes on @t be delivered, in microseconds?  Half
+ * the smoothed RTT, plus what TCP still holds (unsent and unacked) and
+ * @len at the rate it paces at.
  */
-struct post_msg *post_sched_pick(struct sock *sk)
+static u64 post_xprt_eta(const struct post_transient *t, u32 len)
+{
+	const struct sock *tsk = t->sock->sk;
+	const struct tcp_sock *tp = tcp_sk(tsk);
+	u64 rate = READ_ONCE(tsk->sk_pacing_rate);
+	u32 held = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_una);
+	u64 eta = (READ_ONCE(tp->srtt_us) >> 3) / 2;
+
+	if (rate && rate != ~0UL)
+		eta += div64_u64((u64)(held + len) * USEC_PER_SEC, rate);
+	return eta;
+}
+
+/*
+ * Would @o, another transient of the carrier, serve @m better than @t,
+ * whose estimate is @mine?  Notes in *@other_up whether @o is a usable
+ * non-backup transient @m may go on.
+ */
+static bool post_path_beats(const struct post_transient *o,
+			    const struct post_transient *t,
+			    const struct post_msg *m, u64 mine, bool urgent,
+			    bool *other_up)
+{
+	u32 i;
+
+	if (o == t || !post_xprt_usable(o))
+		return false;
+	if (m->n_paths) {
+		for (i = 0; i < m->n_paths && m->paths[i] != o->path_id; i++)
+			;
+		if (i == m->n_paths)
+			return false;
+	}
+	if (!o->backup)
+		*other_up = true;
+	return urgent && o->backup == t->backup &&
+	       post_xprt_eta(o, m->len) < mine;
+}
+
+/**
+ * post_path_choose - is @t where the unstarted message @m is best served?
+ * @sk: the carrier, locked, with joined transients
+ * @t: a usable transient that has room
+ * @m: the message
+ *
+ * A backup path carries messages only while no other path is usable.
+ * Urgent messages (niceness 0, or with a lifetime) go on the transient
+ * expected to deliver them soonest (post_xprt_eta()); the others on
+ * any that has room, so that bulk fills every path in proportion to
+ * how fast it drains.
+ *
+ * Return: true if @m may go on @t now.
+ */
+bool post_path_choose(struct sock *sk, struct post_transient *t,
+		      const struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool urgent = !m->nice || m->deadline != U64_MAX;
+	struct post_transient *o;
+	bool other_up = false;
+	u64 mine = urgent ? post_xprt_eta(t, m->len) : 0;
+
+	if (post_path_beats(ps->xprt, t, m, mine, urgent, &other_up))
+		return false;
+	list_for_each_entry(o, &ps->joined, node)
+		if (post_path_beats(o, t, m, mine, urgent, &other_up))
+			return false;
+	return !t->backup || !other_up;
+}
+
+/**
+ * post_ack_xprt - the transient an ACK frame goes on
+ * @sk: the carrier, locked
+ *
+ * The one on the path the latest message came on, if it can carry
+ * data, else the first transient: acknowledgments go where data
+ * flows, not into a path that may be failing.
+ *
+ * Return: the transient.
+ */
+struct post_transient *post_ack_xprt(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	u32 path = READ_ONCE(ps->ack_path);
+	struct post_transient *t;
+
+	if (!ps->n_joined || ps->xprt->path_id == path)
+		return ps->xprt;
+	list_for_each_entry(t, &ps->joined, node)
+		if (t->path_id == path && post_xprt_usable(t))
+			return t;
+	return ps->xprt;
+}
+
+/* May @m go on @t at all: its POST_PATHS, and where it started? */
+static bool post_msg_may_use(const struct post_msg *m,
+			     const struct post_transient *t)
+{
+	u32 i;
+
+	if (m->xprt)
+		return m->xprt == t;
+	if (!m->n_paths)
+		return true;
+	for (i = 0; i < m->n_paths; i++)
+		if (m->paths[i] == t->path_id)
+			return true;
+	return false;
+}
+
+/**
+ * post_sched_pick - the message the next chunk on a transient comes from
+ * @sk: the carrier
+ * @t: the transient with room
+ *
+ * The most urgent queued message that may go on @t: lowest niceness,
+ * then earliest deadline, then send order.  It may preempt a partly
+ * sent one at this chunk boundary, unless the peer's reassembly limit
+ * or the sequence window says no more may start; then the most urgent
+ * partly sent one goes on.  A message goes where its POST_PATHS allow,
+ * and once started stays on its transient; with several transients,
+ * post_path_choose() says whether @t is where it is best served.  At
+ * most POST_PICK_SCAN queued messages are looked at.
+ *
+ * Return: the message, or NULL if nothing may be sent on @t.
+ */
+struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct rb_node *rb = rb_first_cached(&ps->tx_sched);
 	struct post_msg *m, *s, *best = NULL;
+	bool start, several = ps->n_joined;
+	int scan = POST_PICK_SCAN;
 
 	if (!rb)
 		return NULL;
-	m = rb_entry(rb, struct post_msg, rb);
-	if (m->seq || (ps->nr_started < POST_MAX_PARTIAL && post_seq_room(ps)))
-		return m;
+	start = ps->nr_started < POST_MAX_PARTIAL && post_seq_room(ps);
+	for (; rb && scan--; rb = rb_next(rb)) {
+		m = rb_entry(rb, struct post_msg, rb);
+		if (!post_msg_may_use(m, t))
+			continue;
+		if (!m->xprt && several && !post_path_choose(sk, t, m))
+			continue;
+		if (m->seq || start)
+			return m;
+		break;
+	}
 
 	list_for_each_entry(s, &ps->tx_started, started)
-		if (!best || post_sched_less(&s->rb, &best->rb))
+		if (s->xprt == t && (!best || post_sched_less(&s->rb, &best->rb)))
 			best = s;
 	return best;
 }
@@ -734,18 +908,25 @@ void post_sched_drop(struct sock *sk, struct post_msg *m)
 /**
  * post_sched_next_abort - the next expired partly sent message to abort
  * @sk: the carrier
+ * @t: the transient with room
+ *
+ * The ABORT goes on the transient that carried the message's chunks,
+ * after them, or on any if that one is gone.
  *
  * Return: its sequence number, or 0 if there is none.  It is done then.
  */
-u64 post_sched_next_abort(struct sock *sk)
+u64 post_sched_next_abort(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m;
 	u64 seq;
 
-	m = list_first_entry_or_null(&ps->tx_aborts, struct post_msg, list);
-	if (!m)
-		return 0;
+	list_for_each_entry(m, &ps->tx_aborts, list)
+		if (!m->xprt || m->xprt == t)
+			goto found;
+	return 0;
+
+found:
 	seq = m->seq;
 	list_del_init(&m->list);
 	post_msg_retire(sk, m);
@@ -770,8 +951,6 @@ bool post_msg_immediate(const struct post_msg *m)
 /* The peer acknowledged @m. */
 static int post_msg_ack(struct sock *sk, struct post_msg *m)
 {
-	struct post_transient *t = post_sk(sk)->xprt;
-
 	if (m->state == POST_MSG_SENT) {
 		post_msg_acked(sk, m, true);
 		return 0;
@@ -779,7 +958,7 @@ static int post_msg_ack(struct sock *sk, struct post_msg *m)
 	/* only what we send again may be acknowledged before it is sent */
 	if (!(m->flags & POST_MSGF_RESENT))
 		return -EPROTO;
-	if (m->sent || (t && t->tx_msg == m)) {
+	if (m->sent || post_msg_in_frame(m)) {
 		/* the peer ignores the rest: finish the frames started */
 		m->flags |= POST_MSGF_ACKED;
 		return 0;
@@ -904,14 +1083,17 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 	pp->id = 0;
 	pp->n_ante = 0;
 	pp->ante = NULL;
+	pp->n_paths = 0;
+	pp->paths = NULL;
 	if (!msg->msg_controllen)
 		return 0;
 
 	for_each_cmsghdr(cmsg, msg) {
 		if (!CMSG_OK(msg, cmsg) || cmsg->cmsg_level != SOL_POST)
 			return -EINVAL;
-		if (cmsg->cmsg_type < POST_NICENESS ||
-		    cmsg->cmsg_type > POST_IMMEDIATE ||
+		if (((cmsg->cmsg_type < POST_NICENESS ||
+		      cmsg->cmsg_type > POST_IMMEDIATE) &&
+		     cmsg->cmsg_type != POST_PATHS) ||
 		    __test_and_set_bit(cmsg->cmsg_type, &seen))
 			return -EINVAL;
 		dlen = cmsg->cmsg_len - CMSG_LEN(0);
@@ -943,6 +1125,15 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 		case POST_IDEMPOTENT:
 			err = post_prop_flag(cmsg, &pp->flags,
 					     POST_MSGF_IDEMPOTENT);
+			break;
+		case POST_PATHS:
+			err = -EINVAL;
+			if (!dlen || dlen % sizeof(u32) ||
+			    dlen / sizeof(u32) > POST_MAX_MSG_PATHS)
+				break;
+			pp->n_paths = dlen / sizeof(u32);
+			pp->paths = (const u32 *)CMSG_DATA(cmsg);
+			err = 0;
 			break;
 		default:	/* POST_IMMEDIATE */
 			err = post_prop_flag(cmsg, &pp->flags,
@@ -1038,8 +1229,8 @@ static u32 post_ante_link(struct post_msg *m, struct post_msg **ante, u32 n)
  * @len: its length
  * @pp: its properties
  *
- * Return: 0, or -EEXIST (id in flight), -EINVAL (unknown antecedent),
- * -ENOMEM or -EFAULT; nothing is queued then.
+ * Return: 0, or -EEXIST (id in flight), -EINVAL (unknown antecedent or
+ * path), -ENOMEM or -EFAULT; nothing is queued then.
  */
 int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		       const struct post_props *pp)
@@ -1053,6 +1244,8 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 	err = post_ids_init(ps);
 	if (err)
 		return err;
+	if (pp->n_paths && !post_assoc_has_paths(sk, pp->paths, pp->n_paths))
+		return -EINVAL;
 	if (pp->id) {
 		old = post_id_lookup(ps, pp->id);
 		if (old && old->state != POST_MSG_DONE)
@@ -1090,6 +1283,13 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		m->edges = kcalloc(n, sizeof(*m->edges), sk->sk_allocation);
 		if (!m->edges)
 			goto err_free;
+	}
+	if (pp->n_paths && !expired) {
+		m->paths = kmemdup(pp->paths, pp->n_paths * sizeof(u32),
+				   sk->sk_allocation);
+		if (!m->paths)
+			goto err_free;
+		m->n_paths = pp->n_paths;
 	}
 	if (!expired) {
 		m->cls = post_class_get(sk, pp->nice);
@@ -1131,6 +1331,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 	}
 
 	m->truesize = sizeof(*m) + n * sizeof(*m->edges) + len +
+		      m->n_paths * sizeof(u32) +
 		      struct_size(m->pl, segs, m->pl->nr_segs);
 	m->charge = min_t(u32, m->truesize, READ_ONCE(sk->sk_sndbuf));
 	sk_wmem_queued_add(sk, m->truesize);

@@ -167,7 +167,7 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 	void *buf;
 	u64 nonce;
 
-	if (t->resume)
+	if (t->resume || t->join)
 		len += 2 + sizeof(*r);
 	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) + len);
 	if (!buf)
@@ -186,11 +186,13 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 	*ext++ = sizeof(__be32);
 	put_unaligned_be32(ps->id, ext);
 	ext += sizeof(__be32);
-	if (t->resume) {
-		*ext++ = POST_HELLO_EXT_RESUME;
+	if (t->resume || t->join) {
+		*ext++ = t->join ? POST_HELLO_EXT_JOIN : POST_HELLO_EXT_RESUME;
 		*ext++ = sizeof(*r);
 		r = (void *)ext;
-		nonce = get_random_u64();
+		nonce = get_random_u64() & ~POST_NONCE_JOIN;
+		if (t->join)
+			nonce |= POST_NONCE_JOIN;
 		r->carrier = cpu_to_be32(ps->peer_id);
 		r->reserved = 0;
 		r->nonce = cpu_to_be64(nonce);
@@ -247,6 +249,7 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 		hlen += sizeof(struct post_data_first) +
 			n_ante * sizeof(__be64);
 		flags |= POST_DATA_FIRST;
+		m->xprt = t;
 	}
 	if (m->sent + payload == m->len)
 		flags |= POST_DATA_LAST;
@@ -378,13 +381,16 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 
 	if (!t->hello_sent)
 		return post_tx_build_hello(sk, t);
-	if (post_ack_due(ps))
+	/* a join carries nothing else until the peer took it */
+	if (t->join && !post_peer_hello(t))
+		return 0;
+	if (post_ack_due(ps) && post_ack_xprt(sk) == t)
 		return post_tx_build_ack(sk, t);
-	seq = post_sched_next_abort(sk);
+	seq = post_sched_next_abort(sk, t);
 	if (seq)
 		return post_tx_build_abort(sk, t, seq);
 
-	while ((m = post_sched_pick(sk))) {
+	while ((m = post_sched_pick(sk, t))) {
 		bool known = post_peer_hello(t);
 
 		/* until the peer said its limit, only what any peer takes */
@@ -411,9 +417,12 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 
 	if (m && post_msg_immediate(m))
 		return false;
-	if (post_ack_due(ps) || !list_empty(&ps->tx_aborts))
-		return true;
 	if (m && m->sent + t->tx_payload < m->len)
+		return true;
+	/* with several transients, what is due may go on another */
+	if (ps->n_joined)
+		return false;
+	if (post_ack_due(ps) || !list_empty(&ps->tx_aborts))
 		return true;
 	/* anything else queued, once this message is out of the way */
 	return !RB_EMPTY_ROOT(&ps->tx_sched.rb_root) &&
@@ -559,16 +568,32 @@ bool post_rx_orphan(struct sock *sk)
 }
 
 /**
- * post_parser_release - drop what a parser was reassembling
+ * post_parser_release - drop what a transient's parser was reassembling
  * @sk: the carrier
- * @p: the parser of a transient that no longer receives
+ * @t: the transient, which no longer receives
  *
- * Messages in reassembly cannot complete any more and are dropped.
+ * Messages in reassembly on it cannot complete any more and are
+ * dropped; the peer sends them again if it can.
  */
-void post_parser_release(struct sock *sk, struct post_parser *p)
+void post_parser_release(struct sock *sk, struct post_transient *t)
 {
-	post_rx_drop(sk, false);
-	post_parser_init(p);
+	struct post_sock *ps = post_sk(sk);
+	struct post_rmsg *rm, *tmp;
+	LIST_HEAD(dead);
+
+	spin_lock_bh(&ps->rx_lock);
+	list_for_each_entry_safe(rm, tmp, &ps->rx_partial, list) {
+		if (rm->owner != t)
+			continue;
+		list_move(&rm->list, &dead);
+		ps->nr_partial--;
+		ps->partial_bytes -= rm->len;
+	}
+	spin_unlock_bh(&ps->rx_lock);
+
+	list_for_each_entry_safe(rm, tmp, &dead, list)
+		post_rmsg_free(rm);
+	post_parser_init(&t->rx);
 }
 
 /* Receive memory is charged by payload bytes, not by skb truesize. */
@@ -608,15 +633,31 @@ static void post_rx_next_frame(struct post_parser *p)
 	p->have = 0;
 }
 
-/* Caller holds ps->rx_lock. */
-static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 seq)
+/*
+ * The message @seq in reassembly by @owner's parser, or by any if
+ * @owner is NULL.  Caller holds ps->rx_lock.
+ */
+static struct post_rmsg *post_rx_find(struct post_sock *ps, u64 seq,
+				      const struct post_transient *owner)
 {
 	struct post_rmsg *rm;
 
 	list_for_each_entry(rm, &ps->rx_partial, list)
-		if (rm->seq == seq)
+		if (rm->seq == seq && (!owner || rm->owner == owner))
 			return rm;
 	return NULL;
+}
+
+/* Is some message in reassembly on @t?  Caller holds ps->rx_lock. */
+static bool post_rx_find_owned(struct post_sock *ps,
+			       const struct post_transient *t)
+{
+	struct post_rmsg *rm;
+
+	list_for_each_entry(rm, &ps->rx_partial, list)
+		if (rm->owner == t)
+			return true;
+	return false;
 }
 
 /* Is @seq complete, held for its antecedents?  Caller holds ps->rx_lock. */
@@ -738,11 +779,15 @@ static int post_rx_hello_ext(struct post_transient *t, const u8 *ext, u32 len)
 			seen_id = true;
 			break;
 		case POST_HELLO_EXT_RESUME:
+		case POST_HELLO_EXT_JOIN:
 			r = (const void *)ext;
 			if (n != sizeof(*r) || r->reserved || t->resume_req ||
-			    !r->carrier)
+			    t->join_req || !r->carrier)
 				return -EPROTO;
-			t->resume_req = true;
+			if (type == POST_HELLO_EXT_JOIN)
+				t->join_req = true;
+			else
+				t->resume_req = true;
 			t->resume_id = be32_to_cpu(r->carrier);
 			t->resume_nonce = be64_to_cpu(r->nonce);
 			t->resume_mac = be64_to_cpu(r->mac);
@@ -781,7 +826,7 @@ static int post_rx_hello(struct post_transient *t)
 	/* the fields above before the flag: read by the carrier */
 	smp_store_release(&t->hello_rcvd, true);
 	post_rx_next_frame(p);
-	if (t->resume_req)
+	if (t->resume_req || t->join_req)
 		p->stage = POST_RX_HOLD;	/* the carrier decides */
 	post_tx_schedule(t->carrier);
 	return 0;
@@ -886,19 +931,45 @@ void post_ack_timer(struct timer_list *timer)
 	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
 
+/* A message we have came again: make sure an ACK says so. */
+static void post_rx_dup(struct sock *sk, u64 seq);
+
 /* The payload of the current DATA frame has been passed on. */
 static int post_rx_payload_done(struct post_transient *t)
 {
+	struct post_sock *ps = post_sk(t->carrier);
 	struct post_rmsg *rm = t->rx.msg;
+	bool dup;
+	u64 seq;
 
 	t->rx.msg = NULL;
 	post_rx_next_frame(&t->rx);
-	if (rm->received == rm->len)
+	if (rm->received != rm->len)
+		return 0;
+	rm->path_id = t->path_id;
+	/* acknowledgments go back the way the latest message came */
+	WRITE_ONCE(ps->ack_path, t->path_id);
+	/*
+	 * The same message may complete on two transients: sent again
+	 * on another path when this one was taken for lost, or aborted
+	 * meanwhile.  The first one counts.
+	 */
+	spin_lock_bh(&ps->rx_lock);
+	dup = post_rx_resolved(ps, rm->seq) || post_rx_held(ps, rm->seq);
+	if (dup) {
+		list_del(&rm->list);
+		ps->nr_partial--;
+		ps->partial_bytes -= rm->len;
+	}
+	spin_unlock_bh(&ps->rx_lock);
+	if (!dup)
 		return post_rx_deliver(t, rm);
+	seq = rm->seq;
+	post_rmsg_free(rm);
+	post_rx_dup(t->carrier, seq);
 	return 0;
 }
 
-/* A message we have came again: make sure an ACK says so. */
 static void post_rx_dup(struct sock *sk, u64 seq)
 {
 	struct post_sock *ps = post_sk(sk);
@@ -954,6 +1025,8 @@ static int post_rx_data(struct post_transient *t)
 		if (!new)
 			return -ENOMEM;
 		new->seq = seq;
+		new->owner = t;
+		new->path_id = 0;
 		new->id = be64_to_cpu(df->msg_id);
 		new->len = msg_len;
 		new->received = 0;
@@ -966,8 +1039,8 @@ static int post_rx_data(struct post_transient *t)
 	}
 
 	spin_lock_bh(&ps->rx_lock);
-	rm = post_rx_find(ps, seq);
-	if (!rm && post_rx_resolved(ps, seq)) {
+	rm = post_rx_find(ps, seq, t);
+	if (!rm && (post_rx_resolved(ps, seq) || post_rx_held(ps, seq))) {
 		/*
 		 * Sent again after a resume: we have it, the peer did not
 		 * hear so.  Skip it and acknowledge it again.
@@ -984,6 +1057,16 @@ static int post_rx_data(struct post_transient *t)
 		return 0;
 	}
 	if (first) {
+		struct post_rmsg *old = post_rx_find(ps, seq, NULL);
+
+		/*
+		 * Started on another transient: the peer sends a message
+		 * again only when it gave up the transient it was on.
+		 */
+		if (old && old->owner != t) {
+			WRITE_ONCE(old->owner->peer_dropped, true);
+			post_tx_schedule(sk);
+		}
 		if (rm ||
 		    seq - ps->rx_low >= POST_SEQ_WINDOW ||
 		    ps->nr_partial >= POST_MAX_PARTIAL ||
@@ -1020,8 +1103,17 @@ static int post_rx_abort(struct post_transient *t)
 	int err = 0;
 
 	spin_lock_bh(&ps->rx_lock);
-	rm = post_rx_find(ps, seq);
-	if (rm) {
+	rm = post_rx_find(ps, seq, NULL);
+	if (rm && rm->owner != t) {
+		/*
+		 * Its chunks came on another transient, whose parser may be
+		 * in the middle of one: resolved now, it is dropped there
+		 * when it completes, or when that transient goes away.
+		 */
+		if (!post_rx_resolved(ps, seq))
+			err = post_rx_resolve(ps, seq, false);
+		rm = NULL;
+	} else if (rm) {
 		list_del(&rm->list);
 		ps->nr_partial--;
 		ps->partial_bytes -= rm->len;
@@ -1090,13 +1182,13 @@ static int post_rx_ack(struct post_transient *t)
 	u32 i, n = be32_to_cpu(ack->n);
 	bool kick;
 
-	spin_lock_bh(&ps->rx_lock);
-	if (low < ps->ack_in_low) {
-		spin_unlock_bh(&ps->rx_lock);
+	/* never backwards on one transient; across several they race */
+	if (low < t->ack_low)
 		return -EPROTO;
-	}
+	t->ack_low = low;
+	spin_lock_bh(&ps->rx_lock);
 	kick = !ps->ack_in_dirty;
-	ps->ack_in_low = low;
+	ps->ack_in_low = max(ps->ack_in_low, low);
 	for (i = 0; i < n && ps->n_ack_in < POST_ACK_MAX; i++)
 		ps->ack_in_seqs[ps->n_ack_in++] = be64_to_cpu(seqs[i]);
 	/* the ones that did not fit are covered by a later @low */
@@ -1318,8 +1410,14 @@ void post_rx_read(struct post_transient *t)
 		return;
 
 	spin_lock_bh(&ps->rx_lock);
-	eof = !ps->rx_eof && !ps->nr_partial && p->hello &&
-	      p->stage == POST_RX_HDR && !p->have;
+	/*
+	 * The peer sends its FIN once all that went on this transient is
+	 * through, and with several transients once all it sent is
+	 * acknowledged: what other transients still reassemble is stale.
+	 */
+	eof = !ps->rx_eof && p->hello && p->stage == POST_RX_HDR &&
+	      !p->have && list_empty(&ps->rx_held) &&
+	      !post_rx_find_owned(ps, t);
 	if (eof)
 		ps->rx_eof = true;
 	spin_unlock_bh(&ps->rx_lock);

@@ -154,9 +154,15 @@ static void post_xprt_error_report(struct sock *sk)
 	t->saved_error_report(sk);
 	csk = t->carrier;
 	err = READ_ONCE(sk->sk_err);
-	/* a carrier that resumes decides in its tx work what the error means */
-	if (err && !(READ_ONCE(post_sk(csk)->resumable) &&
-		     READ_ONCE(csk->sk_state) == TCP_ESTABLISHED)) {
+	/*
+	 * A carrier that resumes, or has other paths, decides in its tx
+	 * work what the error means; a joined transient's error is only
+	 * its path's.
+	 */
+	if (err && !READ_ONCE(t->joined) &&
+	    !((READ_ONCE(post_sk(csk)->resumable) ||
+	       test_bit(POST_F_MULTIPATH, &post_sk(csk)->flags)) &&
+	      READ_ONCE(csk->sk_state) == TCP_ESTABLISHED)) {
 		/* SO_ERROR and poll() read the carrier's sk_err */
 		WRITE_ONCE(csk->sk_err, err);
 		WRITE_ONCE(t->err_reported, true);
@@ -413,7 +419,7 @@ void post_xprt_destroy(struct post_transient *t, bool abort)
 	post_xprt_detach(t);
 	cancel_work_sync(&t->rx_work);
 
-	post_parser_release(t->carrier, &t->rx);
+	post_parser_release(t->carrier, t);
 	post_tx_reset(t);
 
 	if (abort) {

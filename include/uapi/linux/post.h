@@ -178,6 +178,31 @@ struct post_info {
  */
 #define POST_POLICY		10
 
+/*
+ * setsockopt(SOL_POST, POST_REMOTE_ADD, &addr, sizeof(addr)): a further
+ * remote address of the peer (struct sockaddr_in or sockaddr_in6; port
+ * 0 means connect()'s port), before connect().  Each becomes a path of
+ * the carrier's association, and a message carrier opens a transient on
+ * it that joins the carrier at the peer, unless the policy prohibits
+ * POST_PROP_MULTIPATH.  At most POST_MAX_CANDIDATES; EEXIST for one
+ * given already, EISCONN once connected, EINVAL on a listener or a
+ * stream carrier, EAFNOSUPPORT for another family.  Write only.
+ */
+#define POST_REMOTE_ADD		11
+
+/*
+ * recvmsg() control message, __u32: the id of the path (in the
+ * receiver's POST_PATHS) on which the message's last chunk arrived.
+ * Message carriers, with every piece, like POST_MSG_ID.
+ *
+ * POST_PATHS is also a sendmsg() control message: __u32 path ids, 1 to
+ * POST_MAX_MSG_PATHS of them, of the carrier's association.  The
+ * message goes only on those paths, waiting (within its lifetime) while
+ * none of them is up.  EINVAL for an id the association does not have.
+ */
+#define POST_PATH_ID		12
+#define POST_MAX_MSG_PATHS	8
+
 /* Selection properties, the index into post_policy_opt.pref. */
 enum post_prop {
 	POST_PROP_RELIABILITY,
