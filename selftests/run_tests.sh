@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")"
 modprobe -q veth; modprobe -q sch_netem
 pass=0 fail=0 skip=0
-tests="./carrier_test ./sched_test ./netlink_test ./postctl_test.sh ./stress_test"
+tests="./carrier_test ./sched_test ./multipath_test ./netlink_test ./postctl_test.sh ./stress_test"
 # fault injection exists only on the debug kernel (make check-debug)
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 [ -d /sys/kernel/debug/fail_function ] && tests="$tests ./fault_test.sh"
