@@ -1040,6 +1040,18 @@ static int post_prop_u32(const struct cmsghdr *cmsg, u32 *val)
 	return 0;
 }
 
+/* An array of 1 to @max entries of @size bytes; their number in @n. */
+static int post_prop_array(const struct cmsghdr *cmsg, size_t size, u32 max,
+			   u32 *n)
+{
+	size_t dlen = cmsg->cmsg_len - CMSG_LEN(0);
+
+	if (!dlen || dlen % size || dlen / size > max)
+		return -EINVAL;
+	*n = dlen / size;
+	return 0;
+}
+
 static int post_prop_flag(const struct cmsghdr *cmsg, u32 *flags, u32 bit)
 {
 	int val = 1;
@@ -1114,26 +1126,18 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 				err = 0;
 			break;
 		case POST_ANTECEDENTS:
-			err = -EINVAL;
-			if (!dlen || dlen % sizeof(u64) ||
-			    dlen / sizeof(u64) > POST_MAX_ANTECEDENTS)
-				break;
-			pp->n_ante = dlen / sizeof(u64);
+			err = post_prop_array(cmsg, sizeof(u64),
+					      POST_MAX_ANTECEDENTS, &pp->n_ante);
 			pp->ante = (const u64 *)CMSG_DATA(cmsg);
-			err = 0;
 			break;
 		case POST_IDEMPOTENT:
 			err = post_prop_flag(cmsg, &pp->flags,
 					     POST_MSGF_IDEMPOTENT);
 			break;
 		case POST_PATHS:
-			err = -EINVAL;
-			if (!dlen || dlen % sizeof(u32) ||
-			    dlen / sizeof(u32) > POST_MAX_MSG_PATHS)
-				break;
-			pp->n_paths = dlen / sizeof(u32);
+			err = post_prop_array(cmsg, sizeof(u32),
+					      POST_MAX_MSG_PATHS, &pp->n_paths);
 			pp->paths = (const u32 *)CMSG_DATA(cmsg);
-			err = 0;
 			break;
 		default:	/* POST_IMMEDIATE */
 			err = post_prop_flag(cmsg, &pp->flags,
