@@ -99,6 +99,13 @@ run $P -n $A assoc del id "$id"
 # carriers: the monitor in A sees an accepted carrier's life
 ip netns exec $A $P -j monitor > /tmp/pctl-mon.$$ 2>&1 &
 mon=$!
+# subscribed once it reports a change made after it started (a fixed
+# sleep lost the first events on a loaded machine)
+for i in $(seq 100); do
+	$P -n $A policy set linger 0 >/dev/null 2>&1
+	grep -q '"policy"' /tmp/pctl-mon.$$ && break
+	sleep 0.1
+done
 ip netns exec $A $EX/post-echo-server 192.0.2.1 7300 >/dev/null 2>&1 &
 srv=$!
 sleep 0.5
