@@ -36,7 +36,7 @@
  * only catches a call that hangs in the kernel.
  */
 #undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 60
+#define TEST_TIMEOUT_DEFAULT 300	/* the debug kernel is 5-10x slower */
 
 #define MP_CLI_A	"192.0.2.1"	/* path A, namespace A */
 #define MP_SRV_A	"192.0.2.2"	/* path A, namespace B */
@@ -1533,4 +1533,54 @@ TEST_F(mp, multipath_prohibited)
 		close(c);
 		close(s);
 	}
+}
+
+/* ---- 12: a path that failed is used again once it is back ---- */
+
+TEST_F(mp, path_returns)
+{
+	struct post_path_desc d[MAX_PATHS];
+	const struct post_path_desc *pd;
+	static char buf[16384], got[16384];
+	uint32_t pa, sa;
+	struct rinfo ri;
+	int c, s, i, n;
+
+	mp_pair(_metadata, self, 1, 0, &c, &s);
+	both_paths_up(_metadata, c, s);
+	pa = path_of(_metadata, c, 0, MP_SRV_A);
+	ASSERT_NE(0U, pa);
+	/* a message on the dead path waits for 3 RTOs (documented) */
+	ASSERT_EQ(0, set_timeouts(s, 20000, 5000));
+
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	/* bulk on both until the client gives path A up */
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, 7, NULL, 0))
+			TH_LOG("send %d: %s", i, strerror(errno));
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, got, sizeof(got), 0, &ri))
+			TH_LOG("recv %d: %s", i, strerror(errno));
+		n = get_paths(c, d, MAX_PATHS);
+		pd = path_by_id(d, n, pa);
+		if (pd && !pd->state)
+			break;
+	}
+	ASSERT_LT(i, 1000) log_paths(_metadata, "client", c);
+	EXPECT_EQ(0, if_conf("va0", NULL, 1)) TH_LOG("va0 up: %s", strerror(errno));
+
+	/* tried again a second after it failed, then every 2, 4... s */
+	EXPECT_EQ(2, wait_paths_up(c, 2, 8000, d, &n))
+		log_paths(_metadata, "client", c);
+	sa = path_of(_metadata, s, 1, MP_SRV_A);
+	ASSERT_NE(0U, sa);
+	/* and carries what is pinned to it */
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, 7, &pa, 1))
+			TH_LOG("pinned send %d: %s", i, strerror(errno));
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, got, sizeof(got), 0, &ri))
+			TH_LOG("pinned recv %d: %s", i, strerror(errno));
+		EXPECT_EQ(sa, ri.path);
+	}
+	close(c);
+	close(s);
 }

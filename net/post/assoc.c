@@ -835,12 +835,20 @@ int post_assoc_join_path(struct sock *sk, struct post_transient *t)
  */
 void post_assoc_xprt_down(struct sock *sk, struct post_transient *t)
 {
-	struct post_assoc *a = post_sk(sk)->assoc;
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_transient *o;
 
 	/* the first transient's path is up without path_up */
-	if (!a || (!t->path_up && t != post_sk(sk)->xprt))
+	if (!a || (!t->path_up && t != ps->xprt))
 		return;
 	t->path_up = false;
+	/* another transient on the same path (a join after a failure) */
+	if (ps->xprt != t && ps->xprt->path_id == t->path_id)
+		return;
+	list_for_each_entry(o, &ps->joined, node)
+		if (o != t && o->path_up && o->path_id == t->path_id)
+			return;
 	mutex_lock(&a->pn->lock);
 	post_path_set_up(a, post_path_find(a, t->path_id), false,
 			 POST_REASON_TRANSPORT);

@@ -400,14 +400,18 @@ static void post_path_timer(struct timer_list *timer)
 }
 
 /*
- * Has @t's transport retransmitted POST_STALE_RTOS times in a row?  A
- * path that went away (link down, a route gone) is noticed this way,
- * long before TCP gives up on it.
+ * Has @t's transport retransmitted POST_STALE_RTOS times in a row, or
+ * probed as often for data it could not send at all (no route: the
+ * link went down) though the peer's window is open?  A path that went
+ * away is noticed this way, long before TCP gives up on it.
  */
 static bool post_xprt_stale(const struct post_transient *t)
 {
-	return READ_ONCE(inet_csk(t->sock->sk)->icsk_retransmits) >=
-	       POST_STALE_RTOS;
+	const struct sock *tsk = t->sock->sk;
+
+	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) >= POST_STALE_RTOS ||
+	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) >= POST_STALE_RTOS &&
+		READ_ONCE(tcp_sk(tsk)->snd_wnd));
 }
 
 /* Is @t to be given up: stale, or the peer gave it up already? */
@@ -416,12 +420,29 @@ static bool post_xprt_failing(const struct post_transient *t)
 	return post_xprt_stale(t) || READ_ONCE(t->peer_dropped);
 }
 
+/*
+ * A path's transient failed or could not be set up: the side that
+ * connected tries the path again later, backing off.
+ */
+static void post_carrier_rejoin_later(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (!test_bit(POST_F_ACTIVE, &ps->flags))
+		return;
+	ps->rejoin_delay = clamp(ps->rejoin_delay * 2, POST_REJOIN_MIN,
+				 POST_REJOIN_MAX);
+	ps->rejoin_at = jiffies + ps->rejoin_delay;
+	set_bit(POST_F_REJOIN, &ps->flags);
+}
+
 /* A joined transient failed: what it carried goes on the others. */
 static void post_joined_fail(struct sock *sk, struct post_transient *t)
 {
 	post_sched_requeue(sk, t);
 	post_assoc_xprt_down(sk, t);
 	post_joined_destroy(sk, t, true);
+	post_carrier_rejoin_later(sk);
 }
 
 /*
@@ -450,6 +471,7 @@ found:
 	WRITE_ONCE(t->joined, false);	/* its errors are the carrier's now */
 	ps->path_id = t->path_id;
 	post_xprt_publish(sk, t);
+	post_carrier_rejoin_later(sk);	/* the old path, when it is back */
 	return true;
 }
 
@@ -477,10 +499,12 @@ static void post_joined_process(struct sock *sk, bool push)
 			/* the peer carrier we know, or none of ours */
 			if (t->peer_id != ps->peer_id ||
 			    memcmp(t->peer_key, ps->peer_key,
-				   sizeof(ps->peer_key)))
+				   sizeof(ps->peer_key))) {
 				err = -EPROTO;
-			else
+			} else {
 				post_assoc_join_path(sk, t);
+				ps->rejoin_delay = 0;
+			}
 		}
 		/* the HELLO of a join goes before the peer's comes back */
 		if (!err && push && (t->path_up || !t->hello_sent))
@@ -502,6 +526,11 @@ static void post_carrier_join_paths(struct sock *sk)
 	struct post_transient *t;
 	int i, n, len, ifindex, err;
 
+	if (test_bit(POST_F_REJOIN, &ps->flags) &&
+	    time_after_eq(jiffies, ps->rejoin_at)) {
+		clear_bit(POST_F_REJOIN, &ps->flags);
+		set_bit(POST_F_JOIN, &ps->flags);
+	}
 	if (!test_bit(POST_F_JOIN, &ps->flags) || !ps->peer_known ||
 	    !ps->peer_id || !ps->assoc || (sk->sk_shutdown & SEND_SHUTDOWN) ||
 	    !test_and_clear_bit(POST_F_JOIN, &ps->flags) ||
@@ -519,8 +548,10 @@ static void post_carrier_join_paths(struct sock *sk)
 		if (w[i].ifindex)
 			ifindex = w[i].ifindex;
 		err = post_xprt_create(sk, w[i].remote.ss_family, &t);
-		if (err)
+		if (err) {
+			post_carrier_rejoin_later(sk);
 			continue;
+		}
 		if (ifindex)
 			err = sock_bindtoindex(t->sock->sk, ifindex, true);
 		len = w[i].remote.ss_family == AF_INET6 ?
@@ -530,6 +561,7 @@ static void post_carrier_join_paths(struct sock *sk)
 					  len);
 		if (err) {
 			post_xprt_destroy(t, false);
+			post_carrier_rejoin_later(sk);
 			continue;
 		}
 		t->join = true;
@@ -542,8 +574,11 @@ static void post_carrier_join_paths(struct sock *sk)
 		set_bit(POST_F_MULTIPATH, &ps->flags);
 		err = kernel_connect(t->sock, (struct sockaddr *)&w[i].remote,
 				     len, O_NONBLOCK);
-		if (err && err != -EINPROGRESS)
+		if (err && err != -EINPROGRESS) {
+			/* no route now, say: later */
 			post_joined_destroy(sk, t, false);
+			post_carrier_rejoin_later(sk);
+		}
 	}
 	kfree(w);
 }
@@ -661,9 +696,6 @@ static void __post_carrier_process(struct sock *sk, bool push)
 		tstate = READ_ONCE(t->sock->sk->sk_state);
 		terr = 0;
 	}
-	if (ps->n_joined && !list_empty(&ps->tx_inflight) &&
-	    !timer_pending(&ps->path_timer))
-		sk_reset_timer(sk, &ps->path_timer, jiffies + POST_PATH_CHECK);
 	if (terr) {
 		if (post_carrier_dormant(sk, terr))
 			return;
@@ -720,6 +752,11 @@ static void __post_carrier_process(struct sock *sk, bool push)
 		goto orphan;
 	}
 	post_joined_process(sk, true);
+	/* what went out is watched until acknowledged, failed paths retried */
+	if (((ps->n_joined && !list_empty(&ps->tx_inflight)) ||
+	     test_bit(POST_F_REJOIN, &ps->flags)) &&
+	    !timer_pending(&ps->path_timer))
+		sk_reset_timer(sk, &ps->path_timer, jiffies + POST_PATH_CHECK);
 	if ((sk->sk_shutdown & SEND_SHUTDOWN) && !t->fin_sent &&
 	    post_tx_idle(t) && (!test_bit(POST_F_MULTIPATH, &ps->flags) ||
 				list_empty(&ps->tx_inflight)))
@@ -817,80 +854,43 @@ static void post_child_drop(struct sock *sk)
 }
 
 /*
- * The child's HELLO asks to resume a carrier of ours.  If the carrier
- * exists, is dormant or established with resumption allowed, and the
- * request proves knowledge of its keys, the child's transient replaces
- * the carrier's; the child itself goes away unseen.  Otherwise the
- * connection is reset.
+ * May the child's transient @t resume (@join false) or join @target,
+ * locked?  The carrier must be established and, to resume, allow it;
+ * to join, be up and allow several paths.  The request must prove
+ * knowledge of both carrier keys, with a nonce of its kind.
  */
-static void post_child_resume(struct sock *sk)
+static bool post_child_may_attach(struct sock *sk, struct sock *target,
+				  struct post_transient *t, bool join)
 {
-	struct post_sock *ps = post_sk(sk);
-	struct post_transient *t = ps->xprt;
-	struct post_sock *tps;
-	struct sock *target;
-	bool ok;
+	struct post_sock *tps = post_sk(target);
+	u64 mac;
 
-	target = post_carrier_lookup(sock_net(sk), t->resume_id);
-	if (!target)
-		goto drop;
-	tps = post_sk(target);
-	lock_sock_nested(target, SINGLE_DEPTH_NESTING);
-	ok = target != sk && target->sk_type == sk->sk_type &&
-	     target->sk_state == TCP_ESTABLISHED && tps->resumable &&
-	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
-	     !(t->resume_nonce & POST_NONCE_JOIN) &&
-	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key));
-	if (ok) {
-		u64 mac = post_resume_mac(tps->key, tps->id, t->resume_nonce,
-					  t->peer_key);
-
-		ok = !crypto_memneq(&mac, &t->resume_mac, sizeof(mac));
-	}
-	if (!ok || !post_child_unlink(sk)) {
-		release_sock(target);
-		sock_put(target);
-		if (ok)
-			return;	/* the listener is closing: it drops us */
-		goto drop;
-	}
-
-	post_xprt_publish(sk, NULL);
-	if (tps->xprt) {
-		/* it had not noticed: what it sent may be lost */
-		post_carrier_xprt_drop(target, true);
-		post_sched_requeue(target, NULL);
-	}
-	t->resume_req = false;	/* granted */
-	post_xprt_move(t, target);
-	post_xprt_publish(target, t);
-	post_carrier_resumed(target);
-	/* the parser goes on, for the carrier now */
-	lock_sock(t->sock->sk);
-	t->rx.stage = POST_RX_HDR;
-	release_sock(t->sock->sk);
-	queue_work(post_wq, &t->rx_work);
-	post_carrier_process(target);
-	release_sock(target);
-	sock_put(target);
-
-	post_child_drop(sk);	/* our caller holds a reference */
-	return;
-
-drop:
-	if (post_child_unlink(sk))
-		post_child_drop(sk);
+	if (target == sk || target->sk_type != sk->sk_type ||
+	    target->sk_state != TCP_ESTABLISHED || !tps->peer_known ||
+	    test_bit(POST_F_ORPHAN, &tps->flags) ||
+	    !!(t->resume_nonce & POST_NONCE_JOIN) != join ||
+	    memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key)))
+		return false;
+	if (join && (!tps->xprt || test_bit(POST_F_DORMANT, &tps->flags) ||
+		     (target->sk_shutdown & SEND_SHUTDOWN) ||
+		     tps->n_joined >= POST_MAX_XPRTS - 1 ||
+		     !post_carrier_multipath(target)))
+		return false;
+	if (!join && !tps->resumable)
+		return false;
+	mac = post_resume_mac(tps->key, tps->id, t->resume_nonce, t->peer_key);
+	return !crypto_memneq(&mac, &t->resume_mac, sizeof(mac));
 }
 
 /*
- * The child's HELLO asks to join a carrier of ours as one more path.
- * If the carrier exists, is established and may use several paths,
- * and the request proves knowledge of its keys, the child's transient
- * becomes one of the carrier's; the child itself goes away unseen.
- * Otherwise the connection is reset: a third party who sees only the
- * addresses cannot attach a path or inject data.
+ * The child's HELLO asks to resume a carrier of ours, or to join one as
+ * one more path (@join).  If post_child_may_attach() agrees, the
+ * child's transient replaces the carrier's, or becomes one of its
+ * joined ones; the child itself goes away unseen.  Otherwise the
+ * connection is reset: a third party who sees only the addresses can
+ * neither take over a carrier nor attach a path or inject data.
  */
-static void post_child_join(struct sock *sk)
+static void post_child_attach(struct sock *sk, bool join)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
@@ -903,21 +903,7 @@ static void post_child_join(struct sock *sk)
 		goto drop;
 	tps = post_sk(target);
 	lock_sock_nested(target, SINGLE_DEPTH_NESTING);
-	ok = target != sk && target->sk_type == sk->sk_type &&
-	     target->sk_state == TCP_ESTABLISHED && tps->xprt &&
-	     tps->peer_known && !test_bit(POST_F_ORPHAN, &tps->flags) &&
-	     !test_bit(POST_F_DORMANT, &tps->flags) &&
-	     !(target->sk_shutdown & SEND_SHUTDOWN) &&
-	     tps->n_joined < POST_MAX_XPRTS - 1 &&
-	     post_carrier_multipath(target) &&
-	     (t->resume_nonce & POST_NONCE_JOIN) &&
-	     !memcmp(tps->peer_key, t->peer_key, sizeof(tps->peer_key));
-	if (ok) {
-		u64 mac = post_resume_mac(tps->key, tps->id, t->resume_nonce,
-					  t->peer_key);
-
-		ok = !crypto_memneq(&mac, &t->resume_mac, sizeof(mac));
-	}
+	ok = post_child_may_attach(sk, target, t, join);
 	if (!ok || !post_child_unlink(sk)) {
 		release_sock(target);
 		sock_put(target);
@@ -927,14 +913,26 @@ static void post_child_join(struct sock *sk)
 	}
 
 	post_xprt_publish(sk, NULL);
-	t->join_req = false;	/* granted */
-	/* before it is the carrier's: its errors are only its path's */
-	WRITE_ONCE(t->joined, true);
-	set_bit(POST_F_MULTIPATH, &tps->flags);
-	post_xprt_move(t, target);
-	list_add_tail(&t->node, &tps->joined);
-	WRITE_ONCE(tps->n_joined, tps->n_joined + 1);
-	post_assoc_join_path(target, t);
+	if (join) {
+		t->join_req = false;	/* granted */
+		/* before it is the carrier's: its errors are its path's */
+		WRITE_ONCE(t->joined, true);
+		set_bit(POST_F_MULTIPATH, &tps->flags);
+		post_xprt_move(t, target);
+		list_add_tail(&t->node, &tps->joined);
+		WRITE_ONCE(tps->n_joined, tps->n_joined + 1);
+		post_assoc_join_path(target, t);
+	} else {
+		if (tps->xprt) {
+			/* it had not noticed: what it sent may be lost */
+			post_carrier_xprt_drop(target, true);
+			post_sched_requeue(target, NULL);
+		}
+		t->resume_req = false;	/* granted */
+		post_xprt_move(t, target);
+		post_xprt_publish(target, t);
+		post_carrier_resumed(target);
+	}
 	/* the parser goes on, for the carrier now */
 	lock_sock(t->sock->sk);
 	t->rx.stage = POST_RX_HDR;
@@ -1003,12 +1001,8 @@ static void post_child_process(struct sock *sk, bool timeout)
 		 READ_ONCE(t->sock->sk->sk_state) == TCP_CLOSE;
 	if (!broken) {
 		if (post_peer_hello(t)) {
-			if (t->resume_req) {
-				post_child_resume(sk);
-				return;
-			}
-			if (t->join_req) {
-				post_child_join(sk);
+			if (t->resume_req || t->join_req) {
+				post_child_attach(sk, t->join_req);
 				return;
 			}
 		} else if (!timeout) {

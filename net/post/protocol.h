@@ -217,6 +217,9 @@ enum post_msg_state {
 #define POST_STALE_RTOS		3
 /* How often a carrier with several transients checks them. */
 #define POST_PATH_CHECK		max(1UL, msecs_to_jiffies(100))
+/* A failed path is tried again after 1 s, then 2, 4... at most 30 s. */
+#define POST_REJOIN_MIN		HZ
+#define POST_REJOIN_MAX		(30 * HZ)
 /* A join's nonce has this bit set, a resume's has it clear. */
 #define POST_NONCE_JOIN		BIT_ULL(63)
 
@@ -693,6 +696,7 @@ enum {
 	 */
 	POST_F_MULTIPATH,
 	POST_F_JOIN,		/* look for paths to open transients on */
+	POST_F_REJOIN,		/* ... again at @rejoin_at */
 };
 
 /**
@@ -706,6 +710,8 @@ enum {
  * @n_joined: entries in @joined, read locklessly
  * @path_timer: looks at the transients' health while a carrier with
  *	several waits for acknowledgments
+ * @rejoin_at: when to try paths whose transient failed again
+ * @rejoin_delay: the wait before that, doubled at each failure
  * @cands: POST_REMOTE_ADD addresses, @n_cands of them
  * @tx_work: moves queued messages into the transient and handles
  *	transient state changes in process context
@@ -811,6 +817,8 @@ struct post_sock {
 	struct list_head	joined;
 	u32			n_joined;
 	struct timer_list	path_timer;
+	unsigned long		rejoin_at;
+	unsigned long		rejoin_delay;
 	struct sockaddr_storage	*cands;
 	u32			n_cands;
 	struct work_struct	tx_work;
