@@ -734,6 +734,20 @@ static bool post_xprt_usable(const struct post_transient *t)
 }
 
 /*
+ * Has @t's transport timed out since its last progress: a
+ * retransmission timeout, or a probe for data it could not send with
+ * the peer's window open?  Its path may be gone (post_xprt_stale()).
+ */
+static bool post_xprt_suspect(const struct post_transient *t)
+{
+	const struct sock *tsk = t->sock->sk;
+
+	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) ||
+	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) &&
+		READ_ONCE(tcp_sk(tsk)->snd_wnd));
+}
+
+/*
  * When would @len more bytes on @t be delivered, in microseconds?  Half
  * the smoothed RTT, plus what TCP still holds (unsent and unacked) and
  * @len at the rate it paces at.
@@ -773,8 +787,12 @@ static bool post_path_beats(const struct post_transient *o,
 	}
 	if (!o->backup)
 		*other_up = true;
-	return urgent && o->backup == t->backup &&
-	       post_xprt_eta(o, m->len) < mine;
+	if (!urgent || o->backup != t->backup)
+		return false;
+	/* what a path measured before it stalled says nothing now */
+	if (post_xprt_suspect(o) != post_xprt_suspect(t))
+		return post_xprt_suspect(t);
+	return post_xprt_eta(o, m->len) < mine;
 }
 
 /**
