@@ -46,9 +46,17 @@ void post_assoc_put(struct post_assoc *a)
 		post_assoc_free(a);
 }
 
-/* The address without its port, for matching. */
-static bool post_addr_eq(const struct sockaddr_storage *x,
-			 const struct sockaddr_storage *y, bool port)
+/**
+ * post_addr_eq - do two IPv4 or IPv6 addresses match
+ * @x: one address
+ * @y: the other
+ * @port: compare the ports too
+ *
+ * Only family, address and (with @port) port count: not the IPv6 flow
+ * information or scope, nor the bytes after the sockaddr.
+ */
+bool post_addr_eq(const struct sockaddr_storage *x,
+		  const struct sockaddr_storage *y, bool port)
 {
 	const struct sockaddr_in *x4 = (const void *)x, *y4 = (const void *)y;
 	const struct sockaddr_in6 *x6 = (const void *)x, *y6 = (const void *)y;
@@ -108,6 +116,26 @@ struct post_path *post_path_new(struct post_assoc *a,
 	list_add_tail(&p->list, &a->paths);
 	a->n_paths++;
 	return p;
+}
+
+/*
+ * The path of @a from @local to @remote (@port: the remote port counts
+ * too), or a new one.  A path without a local address matches any.
+ * Return: the path or an ERR_PTR from post_path_new(); pn->lock held.
+ */
+static struct post_path *post_path_get(struct post_assoc *a,
+				       const struct sockaddr_storage *local,
+				       const struct sockaddr_storage *remote,
+				       bool port)
+{
+	struct post_path *p;
+
+	list_for_each_entry(p, &a->paths, list)
+		if (post_addr_eq(&p->remote, remote, port) &&
+		    (p->local.ss_family == AF_UNSPEC ||
+		     post_addr_eq(&p->local, local, false)))
+			return p;
+	return post_path_new(a, local, remote, 0, 0);
 }
 
 struct post_path *post_path_find(struct post_assoc *a, u32 id)
@@ -371,17 +399,9 @@ void post_assoc_attach(struct sock *sk, bool passive)
 		post_assoc_put(a);
 
 	/* the carrier's path, found or new */
-	p = NULL;
-	list_for_each_entry(p, &a->paths, list)
-		if (post_addr_eq(&p->remote, &remote, !passive) &&
-		    (p->local.ss_family == AF_UNSPEC ||
-		     post_addr_eq(&p->local, &local, false)))
-			break;
-	if (list_entry_is_head(p, &a->paths, list)) {
-		p = post_path_new(a, &local, &remote, 0, 0);
-		if (IS_ERR(p))
-			p = NULL;
-	}
+	p = post_path_get(a, &local, &remote, !passive);
+	if (IS_ERR(p))
+		p = NULL;
 	ps->path_id = p ? p->id : 0;
 	ps->xprt->path_id = ps->path_id;
 	if (!passive)
@@ -791,41 +811,34 @@ bool post_assoc_has_paths(struct sock *sk, const u32 *ids, u32 n)
  * @sk: the carrier, locked
  * @t: the transient; on the side that accepted it, its path is found
  *	or made from its addresses
+ *
+ * Without memory for a new path the transient carries on without one.
  */
-int post_assoc_join_path(struct sock *sk, struct post_transient *t)
+void post_assoc_join_path(struct sock *sk, struct post_transient *t)
 {
 	struct sockaddr_storage local, remote;
 	struct post_assoc *a = post_sk(sk)->assoc;
-	struct post_path *p = NULL;
-	int err = 0;
+	struct post_path *p;
 
 	t->path_up = true;
 	if (!a)
-		return 0;
+		return;
 	if (!t->path_id)
 		post_sock_addrs(t, &local, &remote);
 	mutex_lock(&a->pn->lock);
 	if (t->path_id) {
 		p = post_path_find(a, t->path_id);
 	} else {
-		list_for_each_entry(p, &a->paths, list)
-			if (post_addr_eq(&p->remote, &remote, false) &&
-			    post_addr_eq(&p->local, &local, false))
-				break;
-		if (list_entry_is_head(p, &a->paths, list)) {
-			p = post_path_new(a, &local, &remote, 0, 0);
-			if (IS_ERR(p)) {
-				err = PTR_ERR(p);
-				p = NULL;
-			}
-		}
+		/* the peer's port of an accepted transient is ephemeral */
+		p = post_path_get(a, &local, &remote, false);
+		if (IS_ERR(p))
+			p = NULL;
 		t->path_id = p ? p->id : 0;
 	}
 	if (p)
 		t->backup = p->flags & POST_PATHF_BACKUP;
 	post_path_set_up(a, p, true, POST_REASON_TRANSPORT);
 	mutex_unlock(&a->pn->lock);
-	return err;
 }
 
 /**

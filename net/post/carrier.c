@@ -2030,44 +2030,22 @@ static int post_setsockopt_tcp(struct sock *sk, int optname, sockptr_t optval,
 	return err;
 }
 
-/* A sockaddr_in or sockaddr_in6 with only the fields that matter. */
-static void post_addr_clean(struct sockaddr_storage *dst,
-			    const struct sockaddr_storage *src)
-{
-	const struct sockaddr_in6 *s6 = (const void *)src;
-	const struct sockaddr_in *s4 = (const void *)src;
-	struct sockaddr_in6 *d6 = (void *)dst;
-	struct sockaddr_in *d4 = (void *)dst;
-
-	memset(dst, 0, sizeof(*dst));
-	if (src->ss_family == AF_INET) {
-		d4->sin_family = AF_INET;
-		d4->sin_port = s4->sin_port;
-		d4->sin_addr = s4->sin_addr;
-	} else {
-		d6->sin6_family = AF_INET6;
-		d6->sin6_port = s6->sin6_port;
-		d6->sin6_addr = s6->sin6_addr;
-	}
-}
-
 /* POST_REMOTE_ADD: one more address of the peer, before connect(). */
 static int post_remote_add(struct sock *sk, sockptr_t optval,
 			   unsigned int optlen)
 {
 	struct post_sock *ps = post_sk(sk);
-	struct sockaddr_storage raw = {}, ss;
+	struct sockaddr_storage ss = {};
 	u32 i;
 	int err;
 
-	if (!post_is_msg(sk) || optlen > sizeof(raw))
+	if (!post_is_msg(sk) || optlen > sizeof(ss))
 		return -EINVAL;
-	if (copy_from_sockptr(&raw, optval, optlen))
+	if (copy_from_sockptr(&ss, optval, optlen))
 		return -EFAULT;
-	err = post_check_addr((struct sockaddr *)&raw, optlen);
+	err = post_check_addr((struct sockaddr *)&ss, optlen);
 	if (err)
 		return err;
-	post_addr_clean(&ss, &raw);
 
 	lock_sock(sk);
 	if (sk->sk_state == TCP_ESTABLISHED || sk->sk_state == TCP_SYN_SENT) {
@@ -2079,7 +2057,7 @@ static int post_remote_add(struct sock *sk, sockptr_t optval,
 		goto out;
 	}
 	for (i = 0; i < ps->n_cands; i++) {
-		if (!memcmp(&ps->cands[i], &ss, sizeof(ss))) {
+		if (post_addr_eq(&ps->cands[i], &ss, true)) {
 			err = -EEXIST;
 			goto out;
 		}

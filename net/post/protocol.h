@@ -1021,6 +1021,8 @@ void post_assoc_close(struct post_assoc *a, u32 reason);
 void post_assoc_linger(struct post_assoc *a);
 void post_assoc_put(struct post_assoc *a);
 void post_assoc_stats(struct post_assoc *a, struct post_counters *c);
+bool post_addr_eq(const struct sockaddr_storage *x,
+		  const struct sockaddr_storage *y, bool port);
 void post_assoc_attach(struct sock *sk, bool passive);
 void post_assoc_detach(struct sock *sk, u32 reason);
 struct post_path *post_path_new(struct post_assoc *a,
@@ -1035,7 +1037,7 @@ bool post_path_choose(struct sock *sk, struct post_transient *t,
 bool post_assoc_has_paths(struct sock *sk, const u32 *ids, u32 n);
 int post_assoc_paths_unused(struct sock *sk, struct post_path_want *w,
 			    int max);
-int post_assoc_join_path(struct sock *sk, struct post_transient *t);
+void post_assoc_join_path(struct sock *sk, struct post_transient *t);
 void post_assoc_xprt_down(struct sock *sk, struct post_transient *t);
 void post_assoc_kick_joins(struct post_assoc *a);
 void post_path_props(struct post_assoc *a, const struct post_path *p,
