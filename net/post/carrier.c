@@ -244,6 +244,7 @@ static void post_orphan_done(struct sock *sk)
 	if (!test_and_clear_bit(POST_F_ORPHAN, &ps->flags))
 		return;
 	post_carrier_xprt_drop(sk, false);
+	post_sched_purge(sk);	/* and the lifetime timer */
 	sk->sk_state = TCP_CLOSE;
 	if (cancel_delayed_work(&ps->orphan_work))
 		sock_put(sk);	/* the timeout's reference */
@@ -1525,6 +1526,11 @@ static int post_release(struct socket *sock)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {
+		/*
+		 * Nothing is left to send: the timer of a lifetime that
+		 * outlived its message must not keep the carrier alive.
+		 */
+		post_sched_purge(sk);
 		sk->sk_state = TCP_CLOSE;
 		post_rx_drop(sk, true);
 	} else if (post_rx_orphan(sk)) {
