@@ -1475,7 +1475,6 @@ TEST_F(mp, link_down_no_loss)
 	close(s);
 }
 
-TEST_HARNESS_MAIN
 
 /* ---- 11: a policy that keeps carriers on one path ---- */
 
@@ -1590,3 +1589,115 @@ TEST_F(mp, path_returns)
 	close(c);
 	close(s);
 }
+
+/* ---- 13: a listener advertises its other address ---- */
+
+static int get_adv(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(fd, SOL_POST, POST_ADVERTISE, &v, &len) || len != sizeof(int))
+		return -1;
+	return v;
+}
+
+/*
+ * The server's listener, on the wildcard address, advertises path B's
+ * address in its HELLO: the client, given only path A's, opens a
+ * transient on B and uses it.  A client whose policy avoids several
+ * paths ignores the advertisement; a listener bound to one address
+ * advertises nothing.
+ */
+TEST_F(mp, advertised_addresses)
+{
+	struct sockaddr_in one_addr = sin4(MP_SRV_A, 0);
+	struct post_policy_opt po = {};
+	struct post_path_desc d[MAX_PATHS];
+	int c, s, n, on = 1, two = 2, st, l2;
+	uint32_t cb, sb, pin;
+	char buf[1000];
+	socklen_t len;
+	struct rinfo ri;
+
+	/* bad input */
+	st = socket(AF_POST, SOCK_STREAM, 0);
+	ASSERT_LE(0, st);
+	EXPECT_EQ(-1, setsockopt(st, SOL_POST, POST_ADVERTISE, &on, sizeof(on)));
+	EXPECT_EQ(EINVAL, errno);
+	close(st);
+	EXPECT_EQ(0, get_adv(self->l));
+	EXPECT_EQ(-1, setsockopt(self->l, SOL_POST, POST_ADVERTISE, &two, sizeof(two)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(self->l, SOL_POST, POST_ADVERTISE, &on, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, get_adv(self->l));
+	ASSERT_EQ(0, setsockopt(self->l, SOL_POST, POST_ADVERTISE, &on, sizeof(on)));
+	EXPECT_EQ(1, get_adv(self->l));
+
+	/* no POST_REMOTE_ADD: B comes from the server's HELLO */
+	mp_pair(_metadata, self, 0, 0, &c, &s);
+	both_paths_up(_metadata, c, s);
+	EXPECT_EQ(1, get_adv(s));	/* inherited */
+	cb = path_of(_metadata, c, 0, MP_SRV_B);
+	sb = path_of(_metadata, s, 1, MP_SRV_B);
+	ASSERT_NE(0U, cb);
+	ASSERT_NE(0U, sb);
+	pin = cb;
+	for (int i = 0; i < 10; i++) {
+		memset(buf, 'a' + i, sizeof(buf));
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, -1, &pin, 1))
+			TH_LOG("sendmsg on path B: %s", strerror(errno));
+	}
+	for (int i = 0; i < 10; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri));
+		EXPECT_EQ(sb, ri.path);
+		EXPECT_EQ('a' + i, buf[0]);
+	}
+	close(c);
+	close(s);
+
+	/* a client that avoids several paths takes none of them */
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, set_timeouts(c, 5000, 5000));
+	po.pref[POST_PROP_MULTIPATH] = POST_PREF_AVOID;
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &po, sizeof(po)));
+	ASSERT_EQ(0, connect(c, (void *)&self->srv, sizeof(self->srv)));
+	s = accept(self->l, NULL, NULL);
+	ASSERT_LE(0, s);
+	expect_only(_metadata, c, s, "one path");
+	/* B may be a path of the association already, but it stays down */
+	EXPECT_EQ(1, wait_paths_up(c, 2, 1500, d, &n))
+		log_paths(_metadata, "client", c);
+	close(c);
+	close(s);
+
+	/* a listener on one address: joins could not reach the others */
+	ASSERT_EQ(0, setns(self->fb, CLONE_NEWNET));
+	l2 = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, setns(self->fa, CLONE_NEWNET));
+	ASSERT_LE(0, l2);
+	ASSERT_EQ(0, setsockopt(l2, SOL_POST, POST_ADVERTISE, &on, sizeof(on)));
+	len = sizeof(one_addr);
+	ASSERT_EQ(0, bind(l2, (void *)&one_addr, sizeof(one_addr)));
+	ASSERT_EQ(0, listen(l2, 4));
+	ASSERT_EQ(0, getsockname(l2, (void *)&one_addr, &len));
+	ASSERT_EQ(0, set_timeouts(l2, 5000, 5000));
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, set_timeouts(c, 5000, 5000));
+	ASSERT_EQ(0, connect(c, (void *)&one_addr, sizeof(one_addr)));
+	s = accept(l2, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ(0, set_timeouts(s, 5000, 5000));
+	expect_only(_metadata, c, s, "bound");
+	EXPECT_EQ(1, wait_paths_up(c, 2, 1500, d, &n))
+		log_paths(_metadata, "client", c);
+	EXPECT_EQ(1, n) log_paths(_metadata, "client", c);
+	close(c);
+	close(s);
+	close(l2);
+}
+
+TEST_HARNESS_MAIN

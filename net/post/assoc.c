@@ -357,6 +357,44 @@ static void post_assoc_cands(struct sock *sk, struct post_assoc *a,
 }
 
 /**
+ * post_assoc_add_advertised - the peer's other addresses become paths
+ * @sk: the carrier, locked, that connected
+ * @t: its transient, whose peer's HELLO advertised them
+ *
+ * Return: how many paths are new.
+ */
+int post_assoc_add_advertised(struct sock *sk, const struct post_transient *t)
+{
+	struct post_assoc *a = post_sk(sk)->assoc;
+	struct sockaddr_storage any = {}, r;
+	struct sockaddr_in6 *r6 = (void *)&r;
+	struct sockaddr_in *r4 = (void *)&r;
+	struct post_path *p;
+	int i, n = 0;
+
+	if (!a)
+		return 0;
+	mutex_lock(&a->pn->lock);
+	for (i = 0; i < t->n_adv; i++) {
+		memset(&r, 0, sizeof(r));
+		if (t->adv[i].family == AF_INET) {
+			r4->sin_family = AF_INET;
+			r4->sin_port = t->adv[i].port;
+			r4->sin_addr.s_addr = t->adv[i].v4;
+		} else {
+			r6->sin6_family = AF_INET6;
+			r6->sin6_port = t->adv[i].port;
+			r6->sin6_addr = t->adv[i].v6;
+		}
+		p = post_path_new(a, &any, &r, 0, 0);	/* EEXIST: there */
+		if (!IS_ERR(p))
+			n++;
+	}
+	mutex_unlock(&a->pn->lock);
+	return n;
+}
+
+/**
  * post_assoc_attach - a carrier is established: join its association
  * @sk: the carrier, locked, its transient connected
  * @passive: it was accepted

@@ -171,8 +171,14 @@ static int post_check_addr(const struct sockaddr *addr, int len)
 	}
 }
 
-/* May the carrier use more than one path?  The policy says. */
-static bool post_carrier_multipath(struct sock *sk)
+/**
+ * post_carrier_multipath - may the carrier use more than one path?
+ * @sk: the carrier
+ *
+ * Return: true unless it is a stream carrier, or the policy avoids or
+ * prohibits POST_PROP_MULTIPATH.
+ */
+bool post_carrier_multipath(struct sock *sk)
 {
 	u8 pref = post_policy_pref(sk, POST_PROP_MULTIPATH);
 
@@ -275,6 +281,13 @@ static void post_carrier_learn_peer(struct sock *sk, struct post_transient *t)
 	ps->peer_id = t->peer_id;
 	WRITE_ONCE(ps->peer_max_msg, READ_ONCE(t->peer_max_msg));
 	ps->peer_known = true;
+	/* the addresses the peer advertised: paths to join */
+	if (t->n_adv && test_bit(POST_F_ACTIVE, &ps->flags) &&
+	    post_carrier_multipath(sk) &&
+	    post_assoc_add_advertised(sk, t) > 0) {
+		set_bit(POST_F_MULTIPATH, &ps->flags);
+		set_bit(POST_F_JOIN, &ps->flags);
+	}
 }
 
 /* A new transient carries the carrier's messages on. */
@@ -1046,6 +1059,10 @@ static void post_child_new(struct sock *lsk, struct socket *tsock)
 	post_xprt_publish(sk, t);
 	sk->sk_state = TCP_SYN_RECV;
 	set_bit(POST_F_PENDING, &ps->flags);
+	/* joins reach a wildcard listener on any of our addresses */
+	if (test_bit(POST_F_ADVERTISE, &lps->flags) &&
+	    post_xprt_wildcard(lps->xprt))
+		set_bit(POST_F_ADVERTISE, &ps->flags);
 	spin_lock_bh(&lps->acc_lock);
 	list_add_tail(&ps->acc_node, &lps->acc_pending);
 	lps->n_acc++;

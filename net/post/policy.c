@@ -13,6 +13,7 @@
 #include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/uaccess.h>
+#include <net/addrconf.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/sock.h>
@@ -368,4 +369,104 @@ int post_policy_getsockopt(struct sock *sk, char __user *optval,
 	if (put_user(len, optlen) || copy_to_user(optval, &opt, len))
 		return -EFAULT;
 	return 0;
+}
+
+/* @dev's global IPv4 addresses but @own, from out[@n] on.  RCU held. */
+static int post_addrs4(struct net_device *dev, __be32 own, __be16 port,
+		       struct post_adv_addr *out, int n)
+{
+	struct in_device *in_dev = __in_dev_get_rcu(dev);
+	const struct in_ifaddr *ifa;
+
+	if (!in_dev)
+		return n;
+	in_dev_for_each_ifa_rcu(ifa, in_dev) {
+		if (n == POST_MAX_ADVERTISED)
+			break;
+		if (ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+		    ifa->ifa_local == own)
+			continue;
+		out[n].family = AF_INET;
+		out[n].port = port;
+		out[n++].v4 = ifa->ifa_local;
+	}
+	return n;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+/* @dev's usable global IPv6 addresses but @own.  RCU held. */
+static int post_addrs6(struct net_device *dev, const struct in6_addr *own,
+		       __be16 port, struct post_adv_addr *out, int n)
+{
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	const struct inet6_ifaddr *ifp;
+
+	if (!idev)
+		return n;
+	read_lock_bh(&idev->lock);
+	list_for_each_entry(ifp, &idev->addr_list, if_list) {
+		if (n == POST_MAX_ADVERTISED)
+			break;
+		if (ifp->scope || (ifp->flags & (IFA_F_TENTATIVE |
+						 IFA_F_DADFAILED |
+						 IFA_F_DEPRECATED)) ||
+		    ipv6_addr_equal(&ifp->addr, own))
+			continue;
+		out[n].family = AF_INET6;
+		out[n].port = port;
+		out[n++].v6 = ifp->addr;
+	}
+	read_unlock_bh(&idev->lock);
+	return n;
+}
+#endif
+
+/**
+ * post_policy_local_addrs - the addresses a carrier may advertise
+ * @sk: the carrier
+ * @tsk: its transient's socket, connected: the family, address and port
+ * @out: room for POST_MAX_ADVERTISED addresses
+ *
+ * The global addresses of @tsk's family (IPv4 for an IPv4-mapped
+ * connection) on the namespace's interfaces that are up, not loopback
+ * and not prohibited by the policy, other than @tsk's own, with @tsk's
+ * port.
+ *
+ * Return: how many.
+ */
+int post_policy_local_addrs(struct sock *sk, struct sock *tsk,
+			    struct post_adv_addr *out)
+{
+	struct post_net *pn = post_net(sock_net(sk));
+	__be16 port = inet_sk(tsk)->inet_sport;
+	struct post_sock *ps = post_sk(sk);
+	struct net_device *dev;
+	bool v6 = false;
+	int n = 0;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	v6 = tsk->sk_family == AF_INET6 &&
+	     !ipv6_addr_v4mapped(&tsk->sk_v6_rcv_saddr);
+#endif
+	mutex_lock(&pn->lock);
+	rcu_read_lock();
+	for_each_netdev_rcu(sock_net(sk), dev) {
+		if (n == POST_MAX_ADVERTISED)
+			break;
+		if (!(dev->flags & IFF_UP) || (dev->flags & IFF_LOOPBACK) ||
+		    !netif_carrier_ok(dev) ||
+		    post_if_prohibited(pn, ps, dev->ifindex))
+			continue;
+#if IS_ENABLED(CONFIG_IPV6)
+		if (v6) {
+			n = post_addrs6(dev, &tsk->sk_v6_rcv_saddr, port, out,
+					n);
+			continue;
+		}
+#endif
+		n = post_addrs4(dev, inet_sk(tsk)->inet_saddr, port, out, n);
+	}
+	rcu_read_unlock();
+	mutex_unlock(&pn->lock);
+	return n;
 }

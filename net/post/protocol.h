@@ -67,6 +67,12 @@ struct post_hello {
 #define POST_HELLO_EXT_CARRIER	1	/* __be32: the sender's carrier id */
 #define POST_HELLO_EXT_RESUME	2	/* struct post_hello_resume */
 #define POST_HELLO_EXT_JOIN	3	/* struct post_hello_resume */
+/*
+ * Another address of the sender that accepts joins: __be16 port, then
+ * the IPv4 (4 bytes) or IPv6 (16 bytes) address, told by its length.
+ * Several may follow; a receiver uses the first POST_MAX_ADVERTISED.
+ */
+#define POST_HELLO_EXT_ADDR	4
 
 /*
  * Resume a dormant carrier: this connection replaces its transport.
@@ -380,6 +386,16 @@ enum post_rx_stage {
 	POST_RX_HOLD,		/* a resume waits to be decided: stop */
 };
 
+/* An address the peer told in its HELLO (POST_HELLO_EXT_ADDR). */
+struct post_adv_addr {
+	sa_family_t		family;
+	__be16			port;
+	union {
+		__be32		v4;
+		struct in6_addr	v6;
+	};
+};
+
 /**
  * struct post_parser - receive state of one message transient
  * @buf: header bytes gathered so far
@@ -498,6 +514,8 @@ struct post_transient {
 	u32			resume_id;
 	u64			resume_nonce;
 	u64			resume_mac;
+	u8			n_adv;
+	struct post_adv_addr	adv[POST_MAX_ADVERTISED];
 
 	bool			hello_sent;
 	bool			fin_sent;
@@ -697,6 +715,7 @@ enum {
 	POST_F_MULTIPATH,
 	POST_F_JOIN,		/* look for paths to open transients on */
 	POST_F_REJOIN,		/* ... again at @rejoin_at */
+	POST_F_ADVERTISE,	/* POST_ADVERTISE: HELLO names our addresses */
 };
 
 /**
@@ -961,6 +980,7 @@ int post_xprt_set_cc(struct post_transient *t, char *name);
 int post_tcpopt_index(int optname);
 void post_xprt_rx_kick(struct post_transient *t);
 void post_xprt_tune_lowat(struct post_transient *t);
+bool post_xprt_wildcard(const struct post_transient *t);
 
 /* wire.c */
 void post_parser_init(struct post_parser *p);
@@ -1024,6 +1044,11 @@ void post_assoc_stats(struct post_assoc *a, struct post_counters *c);
 bool post_addr_eq(const struct sockaddr_storage *x,
 		  const struct sockaddr_storage *y, bool port);
 void post_assoc_attach(struct sock *sk, bool passive);
+int post_assoc_add_advertised(struct sock *sk,
+			      const struct post_transient *t);
+void post_assoc_carrier_moved(struct sock *sk,
+			      const struct post_path_want *w);
+void post_assoc_resumed_on(struct sock *sk, struct post_transient *t);
 void post_assoc_detach(struct sock *sk, u32 reason);
 struct post_path *post_path_new(struct post_assoc *a,
 				const struct sockaddr_storage *local,
@@ -1051,6 +1076,11 @@ u8 post_policy_pref(struct sock *sk, int prop);
 u32 post_policy_linger(struct sock *sk);
 bool post_policy_wants(struct sock *sk, int prop);
 int post_policy_check(struct sock *sk, const struct sockaddr *addr);
+bool post_carrier_multipath(struct sock *sk);
+bool post_policy_routable(struct sock *sk, const struct sockaddr *addr,
+			  int oif);
+int post_policy_local_addrs(struct sock *sk, struct sock *tsk,
+			    struct post_adv_addr *out);
 int post_policy_setsockopt(struct sock *sk, sockptr_t optval,
 			   unsigned int optlen);
 int post_policy_getsockopt(struct sock *sk, char __user *optval,

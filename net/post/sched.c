@@ -1484,6 +1484,7 @@ int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	case POST_IDEMPOTENT:
 	case POST_IMMEDIATE:
 	case POST_EVENTS:
+	case POST_ADVERTISE:
 		break;
 	case POST_MSG_ID:
 	case POST_ANTECEDENTS:
@@ -1496,6 +1497,8 @@ int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
 	if (optname == POST_EVENTS && (val & ~POST_EV_MASK_ALL))
+		return -EINVAL;
+	if (optname == POST_ADVERTISE && val > 1)
 		return -EINVAL;
 
 	lock_sock(sk);
@@ -1520,6 +1523,9 @@ int post_sched_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case POST_EVENTS:
 		ps->ev_mask = val;
+		break;
+	case POST_ADVERTISE:
+		assign_bit(POST_F_ADVERTISE, &ps->flags, val);
 		break;
 	}
 	post_tx_update_can_send(sk);
@@ -1565,6 +1571,9 @@ int post_sched_getsockopt(struct sock *sk, int optname, char __user *optval,
 		break;
 	case POST_EVENTS:
 		val = ps->ev_mask;
+		break;
+	case POST_ADVERTISE:
+		val = test_bit(POST_F_ADVERTISE, &ps->flags);
 		break;
 	case POST_MSG_ID:
 	case POST_ANTECEDENTS:

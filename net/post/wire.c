@@ -11,6 +11,7 @@
 #include <linux/error-injection.h>
 #include <linux/bvec.h>
 #include <linux/gfp.h>
+#include <linux/in.h>
 #include <linux/mm.h>
 #include <linux/net.h>
 #include <linux/overflow.h>
@@ -18,6 +19,7 @@
 #include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "protocol.h"
@@ -159,16 +161,28 @@ u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker)
 
 static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 {
+	struct post_adv_addr adv[POST_MAX_ADVERTISED];
 	struct post_sock *ps = post_sk(sk);
 	struct post_hello_resume *r;
 	struct post_hello *h;
 	u32 len = sizeof(*h) + 2 + sizeof(__be32);
+	int i, n_adv = 0;
 	u8 *ext;
 	void *buf;
 	u64 nonce;
 
 	if (t->resume || t->join)
 		len += 2 + sizeof(*r);
+	/* an accepted carrier: the listener's other addresses */
+	if (test_bit(POST_F_ADVERTISE, &ps->flags) && !t->resume && !t->join &&
+	    !test_bit(POST_F_ACTIVE, &ps->flags) && post_carrier_multipath(sk))
+		n_adv = post_policy_local_addrs(sk, t->sock->sk, adv);
+	for (i = 0; i < n_adv; i++)
+		len += 2 + sizeof(__be16) +
+		       (adv[i].family == AF_INET ? 4 : 16);
+	BUILD_BUG_ON(sizeof(struct post_hello) + 2 + 4 + 2 +
+		     sizeof(struct post_hello_resume) +
+		     POST_MAX_ADVERTISED * (2 + 2 + 16) > POST_HELLO_MAX_LEN);
 	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) + len);
 	if (!buf)
 		return -ENOMEM;
@@ -198,6 +212,16 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 		r->nonce = cpu_to_be64(nonce);
 		r->mac = cpu_to_be64(post_resume_mac(ps->peer_key, ps->peer_id,
 						     nonce, ps->key));
+		ext += sizeof(*r);
+	}
+	for (i = 0; i < n_adv; i++) {
+		u8 alen = adv[i].family == AF_INET ? 4 : 16;
+
+		*ext++ = POST_HELLO_EXT_ADDR;
+		*ext++ = sizeof(__be16) + alen;
+		memcpy(ext, &adv[i].port, sizeof(__be16));
+		memcpy(ext + sizeof(__be16), &adv[i].v6, alen);
+		ext += sizeof(__be16) + alen;
 	}
 	t->hello_sent = true;
 	return 1;
@@ -757,12 +781,49 @@ static int post_rx_frame_hdr(struct post_transient *t)
 	return 0;
 }
 
+/*
+ * An address the peer advertised, @n bytes at @ext.  Kept if it is one
+ * to connect to; the carrier decides whether it does.
+ */
+static int post_rx_hello_addr(struct post_transient *t, const u8 *ext, u8 n)
+{
+	struct post_adv_addr *a = &t->adv[t->n_adv];
+	__be16 port;
+
+	if (n != sizeof(__be16) + 4 && n != sizeof(__be16) + 16)
+		return -EPROTO;
+	memcpy(&port, ext, sizeof(port));
+	if (!port)
+		return -EPROTO;
+	if (t->n_adv == POST_MAX_ADVERTISED)
+		return 0;
+	memset(a, 0, sizeof(*a));
+	a->port = port;
+	if (n == sizeof(__be16) + 4) {
+		a->family = AF_INET;
+		memcpy(&a->v4, ext + sizeof(port), 4);
+		if (ipv4_is_zeronet(a->v4) || ipv4_is_loopback(a->v4) ||
+		    ipv4_is_multicast(a->v4) || ipv4_is_lbcast(a->v4))
+			return 0;
+	} else {
+		a->family = AF_INET6;
+		memcpy(&a->v6, ext + sizeof(port), 16);
+		if (ipv6_addr_any(&a->v6) || ipv6_addr_loopback(&a->v6) ||
+		    ipv6_addr_is_multicast(&a->v6) ||
+		    ipv6_addr_v4mapped(&a->v6))
+			return 0;
+	}
+	t->n_adv++;
+	return 0;
+}
+
 /* The extensions of a HELLO, @len bytes at @ext. */
 static int post_rx_hello_ext(struct post_transient *t, const u8 *ext, u32 len)
 {
 	const struct post_hello_resume *r;
 	bool seen_id = false;
 	u8 type, n;
+	int err;
 
 	while (len) {
 		if (len < 2 || ext[1] > len - 2)
@@ -791,6 +852,11 @@ static int post_rx_hello_ext(struct post_transient *t, const u8 *ext, u32 len)
 			t->resume_id = be32_to_cpu(r->carrier);
 			t->resume_nonce = be64_to_cpu(r->nonce);
 			t->resume_mac = be64_to_cpu(r->mac);
+			break;
+		case POST_HELLO_EXT_ADDR:
+			err = post_rx_hello_addr(t, ext, n);
+			if (err)
+				return err;
 			break;
 		default:
 			break;	/* a later version's: not ours to read */

@@ -542,3 +542,23 @@ int post_tcpopt_index(int optname)
 			return i;
 	return -1;
 }
+
+/**
+ * post_xprt_wildcard - does a listening transient take any address?
+ * @t: the listener's transient, or NULL
+ *
+ * Return: true if it is bound to the wildcard address of its family.
+ */
+bool post_xprt_wildcard(const struct post_transient *t)
+{
+	const struct sock *tsk;
+
+	if (!t)
+		return false;
+	tsk = t->sock->sk;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (tsk->sk_family == AF_INET6)
+		return ipv6_addr_any(&tsk->sk_v6_rcv_saddr);
+#endif
+	return !inet_sk(tsk)->inet_rcv_saddr;
+}

@@ -203,6 +203,23 @@ struct post_info {
 #define POST_PATH_ID		12
 #define POST_MAX_MSG_PATHS	8
 
+/*
+ * setsockopt(SOL_POST, POST_ADVERTISE, &val, sizeof(int)): 1 to tell the
+ * peers of the carriers a listener accepts its other addresses, as
+ * MPTCP's ADD_ADDR does; 0 (the default) not to.  Set on a message
+ * carrier before listen(), or on the listener; accepted carriers
+ * inherit it.  The addresses are the global ones of the same family on
+ * the namespace's interfaces that are up and not prohibited by the
+ * policy, at most POST_MAX_ADVERTISED, sent only if the listener is
+ * bound to the wildcard address (it accepts joins on all of them) and
+ * the policy allows POST_PROP_MULTIPATH.  The peer makes each a path of
+ * its association and joins it, if its own policy allows several paths.
+ * EINVAL on a stream carrier, for a value other than 0 or 1 or a
+ * shorter option; readable with getsockopt().
+ */
+#define POST_ADVERTISE		13
+#define POST_MAX_ADVERTISED	4
+
 /* Selection properties, the index into post_policy_opt.pref. */
 enum post_prop {
 	POST_PROP_RELIABILITY,
