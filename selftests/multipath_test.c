@@ -1700,4 +1700,75 @@ TEST_F(mp, advertised_addresses)
 	close(l2);
 }
 
+/* ---- 14: no path left, then one returns ---- */
+
+/*
+ * Both links go down: the client's carrier, which may resume, goes
+ * dormant with messages
+ * it owes.  Path B comes back, and without another send from the
+ * application the carrier resumes on it (path A still has no route)
+ * and delivers every message once.
+ */
+TEST_F(mp, all_paths_down_resume)
+{
+	struct post_path_desc d[MAX_PATHS];
+	int c, s, i, n, seen[10] = {};
+	struct post_info pi;
+	uint32_t sb;
+	struct rinfo ri;
+	char buf[64];
+	double end;
+
+	/* both namespaces' carriers resume rather than fail */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, setns(i ? self->fa : self->fb, CLONE_NEWNET));
+		ASSERT_EQ(0, run(_metadata, NULL, 10000, (const char *[]){
+			postctl(), "policy", "set", "resume", "prefer", NULL }));
+	}
+	mp_pair(_metadata, self, 1, 1000, &c, &s);
+	both_paths_up(_metadata, c, s);
+	ASSERT_EQ(0, set_timeouts(s, 30000, 5000));
+
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	EXPECT_EQ(0, if_conf("va1", NULL, 0)) TH_LOG("va1 down: %s", strerror(errno));
+	for (i = 0; i < 10; i++) {
+		snprintf(buf, sizeof(buf), "owed %d", i);
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, -1, NULL, 0))
+			TH_LOG("send %d: %s", i, strerror(errno));
+	}
+	/* the user timeout (1 s) ends both transients */
+	end = now_s() + 20;
+	do {
+		usleep(100000);
+		ASSERT_EQ(0, post_info(c, &pi));
+	} while (!pi.dormant && now_s() < end);
+	ASSERT_EQ(1U, pi.dormant) log_paths(_metadata, "client", c);
+	EXPECT_EQ(0, wait_paths_up(c, 2, 100, d, &n));
+
+	/* path B is back; path A is not, and has no route */
+	EXPECT_EQ(0, if_conf("va1", NULL, 1)) TH_LOG("va1 up: %s", strerror(errno));
+	for (i = 0; i < 10; i++) {
+		int k;
+
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri))
+			TH_LOG("recv %d: %s", i, strerror(errno));
+		ASSERT_EQ(1, sscanf(buf, "owed %d", &k)) TH_LOG("got \"%.20s\"", buf);
+		EXPECT_TRUE(k >= 0 && k < 10) TH_LOG("message %d", k);
+		if (k >= 0 && k < 10)
+			seen[k]++;
+	}
+	for (i = 0, n = 0; i < 10; i++)
+		n += seen[i] != 1;
+	EXPECT_EQ(0, n) TH_LOG("%d messages not seen exactly once", n);
+	ASSERT_EQ(0, post_info(c, &pi));
+	EXPECT_EQ(0U, pi.dormant);
+	EXPECT_LE(1U, pi.resumes);
+	sb = path_of(_metadata, s, 1, MP_SRV_B);
+	EXPECT_EQ(sb, ri.path);
+	expect_only(_metadata, c, s, "after");
+	EXPECT_EQ(0, if_conf("va0", NULL, 1));
+	close(c);
+	close(s);
+}
+
 TEST_HARNESS_MAIN

@@ -779,6 +779,61 @@ void post_assoc_carrier_up(struct sock *sk, u32 reason)
 }
 
 /**
+ * post_assoc_carrier_moved - a dormant carrier resumes on another path
+ * @sk: the carrier, locked
+ * @w: the path
+ */
+void post_assoc_carrier_moved(struct sock *sk, const struct post_path_want *w)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+
+	if (!a)
+		return;
+	/* the netlink dumps read them under the lock */
+	mutex_lock(&a->pn->lock);
+	ps->path_id = w->id;
+	ps->remote = w->remote;
+	mutex_unlock(&a->pn->lock);
+}
+
+/**
+ * post_assoc_resumed_on - an accepted connection resumes a carrier
+ * @sk: the carrier, locked
+ * @t: the connection, now its transient
+ *
+ * The peer may resume on another path than the one that failed: the
+ * carrier's path is then the one of @t's addresses, found or made, and
+ * the old one is down.
+ */
+void post_assoc_resumed_on(struct sock *sk, struct post_transient *t)
+{
+	struct sockaddr_storage local, remote;
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+	struct post_path *p;
+
+	if (!a)
+		return;
+	post_sock_addrs(t, &local, &remote);
+	mutex_lock(&a->pn->lock);
+	/* the peer's port is a new ephemeral one */
+	p = post_path_get(a, &local, &remote, false);
+	if (!IS_ERR(p)) {
+		if (p->id != ps->path_id) {
+			post_path_set_up(a, post_path_find(a, ps->path_id),
+					 false, POST_REASON_TRANSPORT);
+			ps->path_id = p->id;
+			ps->local = local;
+			ps->remote = remote;
+			post_path_set_up(a, p, true, POST_REASON_TRANSPORT);
+		}
+		t->path_id = p->id;
+	}
+	mutex_unlock(&a->pn->lock);
+}
+
+/**
  * post_assoc_paths_unused - paths a carrier has no transient on yet
  * @sk: the carrier, locked
  * @w: filled with up to @max of them

@@ -243,6 +243,17 @@ static void post_carrier_fail(struct sock *sk, bool abort)
 	sk->sk_state_change(sk);
 }
 
+/*
+ * A closed carrier has nothing left to send: neither the timer of a
+ * lifetime that outlived its message nor a pending resume may keep it
+ * (and the module) alive.
+ */
+static void post_carrier_stop_timers(struct sock *sk)
+{
+	post_sched_purge(sk);	/* and the lifetime timer */
+	sk_stop_timer(sk, &post_sk(sk)->path_timer);
+}
+
 static void post_orphan_done(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
@@ -250,7 +261,7 @@ static void post_orphan_done(struct sock *sk)
 	if (!test_and_clear_bit(POST_F_ORPHAN, &ps->flags))
 		return;
 	post_carrier_xprt_drop(sk, false);
-	post_sched_purge(sk);	/* and the lifetime timer */
+	post_carrier_stop_timers(sk);
 	sk->sk_state = TCP_CLOSE;
 	if (cancel_delayed_work(&ps->orphan_work))
 		sock_put(sk);	/* the timeout's reference */
@@ -300,6 +311,7 @@ static void post_carrier_resumed(struct sock *sk)
 		post_assoc_carrier_up(sk, POST_REASON_TRANSPORT);
 	}
 	WRITE_ONCE(ps->resumes, ps->resumes + 1);
+	ps->rejoin_delay = 0;
 	set_bit(POST_F_JOIN, &ps->flags);	/* the other paths too */
 	/* tell the peer at once where we are */
 	spin_lock_bh(&ps->rx_lock);
@@ -325,14 +337,53 @@ static bool post_xprt_err_transport(int err)
 	}
 }
 
+/*
+ * A path's transient failed or could not be set up: the side that
+ * connected tries the path again later, backing off.
+ */
+static void post_carrier_rejoin_later(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (!test_bit(POST_F_ACTIVE, &ps->flags))
+		return;
+	ps->rejoin_delay = clamp(ps->rejoin_delay * 2, POST_REJOIN_MIN,
+				 POST_REJOIN_MAX);
+	ps->rejoin_at = jiffies + ps->rejoin_delay;
+	set_bit(POST_F_REJOIN, &ps->flags);
+}
+
+/* Messages to send, or sent and not acknowledged? */
+static bool post_carrier_owes(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	return !RB_EMPTY_ROOT(&ps->tx_sched.rb_root) ||
+	       !list_empty(&ps->tx_blocked) || !list_empty(&ps->tx_inflight);
+}
+
+/* A dormant carrier that owes messages tries to resume after a while. */
+static void post_carrier_redial_later(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (!test_bit(POST_F_ACTIVE, &ps->flags) || !post_carrier_owes(sk))
+		return;
+	if (!test_bit(POST_F_REJOIN, &ps->flags))
+		post_carrier_rejoin_later(sk);
+	if (!timer_pending(&ps->path_timer))
+		sk_reset_timer(sk, &ps->path_timer, ps->rejoin_at);
+}
+
 /**
  * post_carrier_dormant - the carrier's transient died: go dormant
  * @sk: the carrier, locked, established
  * @err: the transport's error, positive
  *
  * A resumable carrier keeps its messages, sent and unsent, and waits:
- * the side that connected resumes on its next send, the other waits
- * for it to.  After the policy's linger time it fails with @err.
+ * the side that connected resumes on its next send, or by itself after
+ * a backoff while it owes messages; the other waits for it to.  After
+ * the policy's linger time it fails with @err.
  *
  * Return: true if it went (or stays) dormant, false if it must fail.
  */
@@ -353,6 +404,7 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 	post_carrier_xprt_drop(sk, true);
 	/* a resume attempt may have sent too, before it died */
 	post_sched_requeue(sk, NULL);
+	post_carrier_redial_later(sk);
 	if (test_and_set_bit(POST_F_DORMANT, &ps->flags))
 		return true;	/* a resume attempt failed: wait for the next */
 
@@ -368,6 +420,40 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 }
 
 /*
+ * Where a dormant carrier resumes: on its own path while routing
+ * reaches it, else on the first other path of its association that
+ * routing reaches, a backup path last.  Return: false if none does.
+ */
+static bool post_carrier_resume_path(struct sock *sk,
+				     struct post_path_want *want)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_path_want *w;
+	int i, n, best = -1;
+
+	memset(want, 0, sizeof(*want));
+	want->id = ps->path_id;
+	want->remote = ps->remote;
+	if (post_policy_routable(sk, (struct sockaddr *)&ps->remote, 0))
+		return true;
+	w = kcalloc(POST_MAX_XPRTS, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return false;
+	n = post_assoc_paths_unused(sk, w, POST_MAX_XPRTS);
+	for (i = 0; i < n; i++) {
+		if (!post_policy_routable(sk, (struct sockaddr *)&w[i].remote,
+					  w[i].ifindex))
+			continue;
+		if (best < 0 || (w[best].backup && !w[i].backup))
+			best = i;
+	}
+	if (best >= 0)
+		*want = w[best];
+	kfree(w);
+	return best >= 0;
+}
+
+/*
  * The side that connected resumes a dormant carrier: a new connection
  * to the same peer, whose HELLO names the carrier and proves it knows
  * the carrier's keys.  The carrier stays dormant until the peer's
@@ -376,31 +462,68 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 static void post_carrier_resume(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
+	struct post_path_want want;
 	struct post_transient *t;
 	int ifindex, len, err;
 
 	if (ps->xprt || !test_bit(POST_F_DORMANT, &ps->flags) ||
 	    !test_bit(POST_F_ACTIVE, &ps->flags))
 		return;
-	ifindex = post_policy_check(sk, (struct sockaddr *)&ps->remote);
+	if (!post_carrier_resume_path(sk, &want))
+		return;		/* no route now: tried again later */
+	ifindex = post_policy_check(sk, (struct sockaddr *)&want.remote);
 	if (ifindex < 0)
 		return;		/* no allowed route now: the next send tries */
-	err = post_xprt_create(sk, ps->remote.ss_family, &t);
+	if (want.ifindex)
+		ifindex = want.ifindex;
+	err = post_xprt_create(sk, want.remote.ss_family, &t);
 	if (err)
 		return;
-	if (ifindex && sock_bindtoindex(t->sock->sk, ifindex, true)) {
+	len = want.remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+						  sizeof(struct sockaddr_in);
+	if (ifindex)
+		err = sock_bindtoindex(t->sock->sk, ifindex, true);
+	if (!err && want.local.ss_family == want.remote.ss_family)
+		err = kernel_bind(t->sock, (struct sockaddr *)&want.local, len);
+	if (err) {
 		post_xprt_destroy(t, false);
 		return;
 	}
+	if (want.id != ps->path_id)
+		post_assoc_carrier_moved(sk, &want);
 	t->resume = true;
+	t->path_id = want.id;
 	post_xprt_attach(t);
 	post_xprt_publish(sk, t);
-	len = ps->remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						 sizeof(struct sockaddr_in);
-	err = kernel_connect(t->sock, (struct sockaddr *)&ps->remote, len,
+	err = kernel_connect(t->sock, (struct sockaddr *)&want.remote, len,
 			     O_NONBLOCK);
 	if (err && err != -EINPROGRESS)
 		post_carrier_xprt_drop(sk, false);
+}
+
+/*
+ * A dormant carrier that connected and still owes messages resumes by
+ * itself, not only on the next send: at once when a path was added,
+ * else after a backoff (POST_REJOIN_MIN to POST_REJOIN_MAX), on a path
+ * routing reaches then.  Called with no transient, from the tx work.
+ */
+static void post_carrier_redial(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (!test_bit(POST_F_DORMANT, &ps->flags) ||
+	    !test_bit(POST_F_ACTIVE, &ps->flags) ||
+	    sk->sk_state != TCP_ESTABLISHED || !post_carrier_owes(sk))
+		return;
+	if (test_and_clear_bit(POST_F_JOIN, &ps->flags) ||
+	    (test_bit(POST_F_REJOIN, &ps->flags) &&
+	     time_after_eq(jiffies, ps->rejoin_at))) {
+		clear_bit(POST_F_REJOIN, &ps->flags);
+		post_carrier_resume(sk);
+		if (ps->xprt)
+			return;		/* under way */
+	}
+	post_carrier_redial_later(sk);
 }
 
 /* ---- several transients: joined paths ---------------------------------- */
@@ -432,22 +555,6 @@ static bool post_xprt_stale(const struct post_transient *t)
 static bool post_xprt_failing(const struct post_transient *t)
 {
 	return post_xprt_stale(t) || READ_ONCE(t->peer_dropped);
-}
-
-/*
- * A path's transient failed or could not be set up: the side that
- * connected tries the path again later, backing off.
- */
-static void post_carrier_rejoin_later(struct sock *sk)
-{
-	struct post_sock *ps = post_sk(sk);
-
-	if (!test_bit(POST_F_ACTIVE, &ps->flags))
-		return;
-	ps->rejoin_delay = clamp(ps->rejoin_delay * 2, POST_REJOIN_MIN,
-				 POST_REJOIN_MAX);
-	ps->rejoin_at = jiffies + ps->rejoin_delay;
-	set_bit(POST_F_REJOIN, &ps->flags);
 }
 
 /* A joined transient failed: what it carried goes on the others. */
@@ -667,7 +774,12 @@ static void __post_carrier_process(struct sock *sk, bool push)
 		post_listen_accept(sk);
 		return;
 	}
-	if (!t || !t->attached)
+	if (!t) {
+		if (push)
+			post_carrier_redial(sk);
+		return;
+	}
+	if (!t->attached)
 		return;
 
 	if (test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
@@ -945,6 +1057,7 @@ static void post_child_attach(struct sock *sk, bool join)
 		t->resume_req = false;	/* granted */
 		post_xprt_move(t, target);
 		post_xprt_publish(target, t);
+		post_assoc_resumed_on(target, t);
 		post_carrier_resumed(target);
 	}
 	/* the parser goes on, for the carrier now */
@@ -1543,11 +1656,7 @@ static int post_release(struct socket *sock)
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sock_orphan(sk);
 	if (!test_bit(POST_F_ORPHAN, &post_sk(sk)->flags)) {
-		/*
-		 * Nothing is left to send: the timer of a lifetime that
-		 * outlived its message must not keep the carrier alive.
-		 */
-		post_sched_purge(sk);
+		post_carrier_stop_timers(sk);
 		sk->sk_state = TCP_CLOSE;
 		post_rx_drop(sk, true);
 	} else if (post_rx_orphan(sk)) {

@@ -159,6 +159,22 @@ static int post_route_dev(struct net *net, const struct sockaddr *addr,
 	return -EAFNOSUPPORT;
 }
 
+/**
+ * post_policy_routable - does routing reach @addr now?
+ * @sk: the carrier
+ * @addr: a peer's address
+ * @oif: the interface the transient would be bound to, or 0
+ *
+ * A link that went down took its routes with it: a path over it is not
+ * worth a connection attempt until they are back.
+ */
+bool post_policy_routable(struct sock *sk, const struct sockaddr *addr,
+			  int oif)
+{
+	return post_route_dev(sock_net(sk), addr,
+			      oif ?: READ_ONCE(sk->sk_bound_dev_if)) > 0;
+}
+
 /*
  * Interfaces: a preferred interface that reaches @addr is used, one the
  * policy prohibits never is.  Return: the interface to bind the
