@@ -57,8 +57,25 @@ FIXTURE(mp) {
 	double t0;		/* when the setup began */
 };
 
+/*
+ * How much slower than the stock kernel this one is: the debug kernel
+ * (KASAN, lockdep, kmemleak) runs the same scenario five to ten times
+ * slower under TCG, so waits for something to happen are longer there.
+ * Waits that check something does not happen keep their length.
+ */
+static int slow(void)
+{
+	static int factor;
+
+	if (!factor)
+		factor = access("/sys/kernel/debug/kmemleak", F_OK) ? 1 : 6;
+	return factor;
+}
+
 static int set_timeouts(int fd, int rcv_ms, int snd_ms)
 {
+	rcv_ms *= slow();
+	snd_ms *= slow();
 	struct timeval r = { rcv_ms / 1000, (rcv_ms % 1000) * 1000 };
 	struct timeval s = { snd_ms / 1000, (snd_ms % 1000) * 1000 };
 
@@ -76,7 +93,7 @@ static int run(struct __test_metadata *_metadata, const char *input,
 	       int timeout_ms, const char *const argv[])
 {
 	int in[2], out[2], status = -1, n;
-	double end = now_s() + timeout_ms / 1e3;
+	double end = now_s() + timeout_ms * slow() / 1e3;
 	char buf[4096];
 	size_t got = 0;
 	pid_t pid;
@@ -293,7 +310,7 @@ static int n_up(const struct post_path_desc *d, int n)
 static int wait_paths_up(int fd, int want, int ms, struct post_path_desc *d,
 			 int *n)
 {
-	double end = now_s() + ms / 1e3;
+	double end = now_s() + ms * slow() / 1e3;
 	int up;
 
 	for (;;) {
@@ -707,8 +724,8 @@ static void stream_init(struct stream *st, int c, int s, int total,
 	st->size = size;
 	st->nice = nice;
 	st->gap_us = gap_us;
-	st->send_deadline = now_s() + send_s;
-	st->recv_deadline = now_s() + recv_s;
+	st->send_deadline = now_s() + send_s * slow();
+	st->recv_deadline = now_s() + recv_s * slow();
 	st->expected = -1;
 }
 
@@ -1737,7 +1754,7 @@ TEST_F(mp, all_paths_down_resume)
 			TH_LOG("send %d: %s", i, strerror(errno));
 	}
 	/* the user timeout (1 s) ends both transients */
-	end = now_s() + 20;
+	end = now_s() + 20 * slow();
 	do {
 		usleep(100000);
 		ASSERT_EQ(0, post_info(c, &pi));
