@@ -1788,4 +1788,186 @@ TEST_F(mp, all_paths_down_resume)
 	close(s);
 }
 
+/* ---- 15: the administrator sets a live path down, then up ---- */
+
+/* postctl path set assoc <c's association> id @id @state */
+static int path_admin(struct __test_metadata *_metadata, int c, uint32_t id,
+		      const char *state)
+{
+	char assoc[16], sid[16];
+	struct post_info ci;
+
+	if (post_info(c, &ci) || !ci.assoc_id)
+		return -1;
+	snprintf(assoc, sizeof(assoc), "%u", ci.assoc_id);
+	snprintf(sid, sizeof(sid), "%u", id);
+	return run(_metadata, NULL, 10000, (const char *[]){
+		postctl(), "path", "set", "assoc", assoc, "id", sid, state, NULL });
+}
+
+/* Wait until exactly @want paths of @fd's association are up. */
+static int wait_n_up(int fd, int want, int ms)
+{
+	struct post_path_desc d[MAX_PATHS];
+	double end = now_s() + ms * slow() / 1e3;
+	int n, up;
+
+	do {
+		n = get_paths(fd, d, MAX_PATHS);
+		up = n < 0 ? -1 : n_up(d, n);
+		if (up == want)
+			break;
+		usleep(20000);
+	} while (now_s() < end);
+	return up;
+}
+
+/* postctl -j monitor in this namespace, its output gathered */
+struct mon {
+	pid_t pid;
+	int fd;
+	size_t len;
+	char buf[1 << 16];
+};
+
+/* Is there an event line with @a and @b in it, within @ms? */
+static int mon_seen(struct mon *m, const char *a, const char *b, int ms)
+{
+	double end = now_s() + ms * slow() / 1e3;
+	ssize_t n;
+
+	for (;;) {
+		while (m->len < sizeof(m->buf) - 1 &&
+		       (n = read(m->fd, m->buf + m->len,
+				 sizeof(m->buf) - 1 - m->len)) > 0)
+			m->len += n;
+		m->buf[m->len] = 0;
+		for (char *l = m->buf, *e; *l; l = e + 1) {
+			e = strchrnul(l, '\n');
+			if (!*e)
+				break;	/* not a whole line yet */
+			*e = 0;
+			n = strstr(l, a) && (!b || strstr(l, b));
+			*e = '\n';
+			if (n)
+				return 1;
+		}
+		if (now_s() >= end)
+			return 0;
+		usleep(20000);
+	}
+}
+
+static int mon_start(struct __test_metadata *_metadata, struct mon *m)
+{
+	int p[2];
+
+	m->len = 0;
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	m->pid = fork();
+	if (m->pid == 0) {
+		dup2(p[1], 1);
+		execl(postctl(), postctl(), "-j", "monitor", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	m->fd = p[0];
+	fcntl(m->fd, F_SETFL, O_NONBLOCK);
+	if (m->pid < 0)
+		return -1;
+	/* subscribed once it reports a change made after it started */
+	for (int i = 0; i < 50; i++) {
+		if (run(_metadata, NULL, 10000, (const char *[]){
+				postctl(), "policy", "set", "reuse", "on", NULL }))
+			return -1;
+		if (mon_seen(m, "\"policy\"", NULL, 200))
+			return 0;
+	}
+	return -1;
+}
+
+static void mon_stop(struct mon *m)
+{
+	kill(m->pid, SIGTERM);
+	waitpid(m->pid, NULL, 0);
+	close(m->fd);
+}
+
+static struct mon g_mon;
+
+/*
+ * A path set down (admin-up off) loses its transient on both sides at
+ * once, and messages keep going on the other; set up again, it is
+ * joined again and carries what is pinned to it; the monitor tells
+ * both.  The carrier's first path set down hands over to the joined one.
+ */
+TEST_F(mp, admin_down_live)
+{
+	uint32_t ca, cb, sa, sb, pin;
+	char buf[1000];
+	struct rinfo ri;
+	int c, s, i;
+
+	mp_pair(_metadata, self, 1, 0, &c, &s);
+	both_paths_up(_metadata, c, s);
+	ca = path_of(_metadata, c, 0, MP_SRV_A);
+	cb = path_of(_metadata, c, 0, MP_SRV_B);
+	sa = path_of(_metadata, s, 1, MP_SRV_A);
+	sb = path_of(_metadata, s, 1, MP_SRV_B);
+	ASSERT_NE(0U, ca);
+	ASSERT_NE(0U, cb);
+	ASSERT_NE(0U, sa);
+	ASSERT_NE(0U, sb);
+
+	ASSERT_EQ(0, mon_start(_metadata, &g_mon));
+	ASSERT_EQ(0, path_admin(_metadata, c, cb, "down"));
+	EXPECT_EQ(1, wait_n_up(c, 1, 3000)) log_paths(_metadata, "client", c);
+	EXPECT_EQ(1, wait_n_up(s, 1, 3000)) log_paths(_metadata, "server", s);
+	for (i = 0; i < 20; i++) {
+		memset(buf, 'a' + i, sizeof(buf));
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, 7, NULL, 0));
+	}
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri))
+			TH_LOG("recv %d: %s", i, strerror(errno));
+		EXPECT_EQ('a' + i, buf[0]);
+		EXPECT_EQ(sa, ri.path);
+	}
+
+	/* announced on the monitor */
+	EXPECT_TRUE(mon_seen(&g_mon, "\"object\":\"path\",\"event\":\"changed\"",
+			     MP_SRV_B, 3000)) TH_LOG("monitor: %s", g_mon.buf);
+	EXPECT_TRUE(mon_seen(&g_mon, "\"object\":\"path\",\"event\":\"down\"",
+			     MP_SRV_B, 3000)) TH_LOG("monitor: %s", g_mon.buf);
+
+	ASSERT_EQ(0, path_admin(_metadata, c, cb, "up"));
+	EXPECT_EQ(2, wait_n_up(c, 2, 5000)) log_paths(_metadata, "client", c);
+	EXPECT_TRUE(mon_seen(&g_mon, "\"object\":\"path\",\"event\":\"up\"",
+			     MP_SRV_B, 3000)) TH_LOG("monitor: %s", g_mon.buf);
+	mon_stop(&g_mon);
+	EXPECT_EQ(2, wait_n_up(s, 2, 5000)) log_paths(_metadata, "server", s);
+	pin = cb;
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, -1, &pin, 1))
+			TH_LOG("pinned send %d: %s", i, strerror(errno));
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri));
+		EXPECT_EQ(sb, ri.path);
+	}
+
+	/* the first path: B takes over */
+	ASSERT_EQ(0, path_admin(_metadata, c, ca, "down"));
+	EXPECT_EQ(1, wait_n_up(c, 1, 3000)) log_paths(_metadata, "client", c);
+	EXPECT_EQ(1, wait_n_up(s, 1, 3000)) log_paths(_metadata, "server", s);
+	for (i = 0; i < 10; i++) {
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, 7, NULL, 0));
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri))
+			TH_LOG("recv %d: %s", i, strerror(errno));
+		EXPECT_EQ(sb, ri.path);
+	}
+	expect_only(_metadata, c, s, "end");
+	close(c);
+	close(s);
+}
+
 TEST_HARNESS_MAIN

@@ -981,6 +981,52 @@ void post_assoc_kick_joins(struct post_assoc *a)
 	}
 }
 
+/**
+ * post_assoc_kick_admin - the administrator changed a path
+ * @a: the association; post_net.lock held
+ *
+ * Its message carriers look at their transients' paths again: a path
+ * set down loses its transient, one set up gets one (from the side that
+ * connected), a backup flag applies at once.
+ */
+void post_assoc_kick_admin(struct post_assoc *a)
+{
+	struct post_sock *ps;
+
+	lockdep_assert_held(&a->pn->lock);
+	list_for_each_entry(ps, &a->carriers, assoc_node) {
+		if (!post_is_msg(&ps->sk))
+			continue;
+		set_bit(POST_F_ADMIN, &ps->flags);
+		if (test_bit(POST_F_ACTIVE, &ps->flags))
+			set_bit(POST_F_JOIN, &ps->flags);
+		post_tx_schedule(&ps->sk);
+	}
+}
+
+/**
+ * post_assoc_path_flags - a path's POST_PATHF_* flags
+ * @sk: the carrier
+ * @id: the path, of its association
+ *
+ * Return: the flags, 0 for a path the association does not have.
+ */
+u32 post_assoc_path_flags(struct sock *sk, u32 id)
+{
+	struct post_assoc *a = post_sk(sk)->assoc;
+	struct post_path *p;
+	u32 flags = 0;
+
+	if (!a || !id)
+		return 0;
+	mutex_lock(&a->pn->lock);
+	p = post_path_find(a, id);
+	if (p)
+		flags = p->flags;
+	mutex_unlock(&a->pn->lock);
+	return flags;
+}
+
 void post_assoc_net_init(struct post_net *pn)
 {
 	mutex_init(&pn->lock);

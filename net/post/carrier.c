@@ -636,6 +636,36 @@ static void post_joined_process(struct sock *sk, bool push)
 }
 
 /*
+ * The administrator changed paths (post_assoc_kick_admin()): backup
+ * flags apply at once, and a transient whose path was set down goes,
+ * what it carried going on the others.  The first transient goes only
+ * if a joined one can take its place: a carrier keeps its last path.
+ * Return: true if one did, so the carrier has a new first transient.
+ */
+static bool post_carrier_paths_admin(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t, *tmp;
+	u32 flags;
+
+	if (!test_and_clear_bit(POST_F_ADMIN, &ps->flags))
+		return false;
+	list_for_each_entry_safe(t, tmp, &ps->joined, node) {
+		flags = post_assoc_path_flags(sk, t->path_id);
+		t->backup = flags & POST_PATHF_BACKUP;
+		if (!(flags & POST_PATHF_ADMIN_DOWN))
+			continue;
+		post_sched_requeue(sk, t);
+		post_assoc_xprt_down(sk, t);
+		post_joined_destroy(sk, t, true);
+	}
+	t = ps->xprt;
+	flags = post_assoc_path_flags(sk, t->path_id);
+	t->backup = flags & POST_PATHF_BACKUP;
+	return (flags & POST_PATHF_ADMIN_DOWN) && post_carrier_promote(sk);
+}
+
+/*
  * The side that connected opens a transient on each path of its
  * association that has none yet; its HELLO asks the peer to join it
  * to the carrier.
@@ -813,6 +843,10 @@ static void __post_carrier_process(struct sock *sk, bool push)
 	}
 	post_path_sample(sk);
 	post_carrier_learn_peer(sk, t);
+	if (post_carrier_paths_admin(sk)) {
+		t = ps->xprt;
+		tstate = READ_ONCE(t->sock->sk->sk_state);
+	}
 	post_joined_process(sk, false);
 
 	terr = tstate == TCP_CLOSE ? READ_ONCE(t->sock->sk->sk_err) : 0;

@@ -899,6 +899,7 @@ static int post_nl_path_set_doit(struct sk_buff *skb, struct genl_info *info)
 			p->flags |= POST_PATHF_ADMIN_DOWN;
 	}
 	post_nl_path_event(a, p, POST_CMD_PATH_CHANGED, POST_REASON_ADMIN);
+	post_assoc_kick_admin(a);	/* live carriers follow */
 out:
 	mutex_unlock(&pn->lock);
 	return err;

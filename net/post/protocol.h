@@ -716,6 +716,7 @@ enum {
 	POST_F_JOIN,		/* look for paths to open transients on */
 	POST_F_REJOIN,		/* ... again at @rejoin_at */
 	POST_F_ADVERTISE,	/* POST_ADVERTISE: HELLO names our addresses */
+	POST_F_ADMIN,		/* the administrator changed a path */
 };
 
 /**
@@ -1049,6 +1050,8 @@ int post_assoc_add_advertised(struct sock *sk,
 void post_assoc_carrier_moved(struct sock *sk,
 			      const struct post_path_want *w);
 void post_assoc_resumed_on(struct sock *sk, struct post_transient *t);
+u32 post_assoc_path_flags(struct sock *sk, u32 id);
+void post_assoc_kick_admin(struct post_assoc *a);
 void post_assoc_detach(struct sock *sk, u32 reason);
 struct post_path *post_path_new(struct post_assoc *a,
 				const struct sockaddr_storage *local,
