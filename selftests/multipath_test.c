@@ -535,6 +535,26 @@ static uint32_t path_of(struct __test_metadata *_metadata, int fd, int local,
 	return id;
 }
 
+/*
+ * A pair with both paths up, and the ids of paths A and B at the client
+ * (*ca, *cb) and the server (*sa, *sb).
+ */
+static void mp_pair_ids(struct __test_metadata *_metadata,
+			FIXTURE_DATA(mp) *self, int *c, int *s, uint32_t *ca,
+			uint32_t *cb, uint32_t *sa, uint32_t *sb)
+{
+	mp_pair(_metadata, self, 1, 0, c, s);
+	both_paths_up(_metadata, *c, *s);
+	*ca = path_of(_metadata, *c, 0, MP_SRV_A);
+	*cb = path_of(_metadata, *c, 0, MP_SRV_B);
+	*sa = path_of(_metadata, *s, 1, MP_SRV_A);
+	*sb = path_of(_metadata, *s, 1, MP_SRV_B);
+	ASSERT_NE(0U, *ca);
+	ASSERT_NE(0U, *cb);
+	ASSERT_NE(0U, *sa);
+	ASSERT_NE(0U, *sb);
+}
+
 /* ../userspace/postctl next to this program's directory */
 static const char *postctl(void)
 {
@@ -1039,16 +1059,7 @@ TEST_F(mp, msg_paths_constraint)
 	struct rinfo ri;
 	int c, s;
 
-	mp_pair(_metadata, self, 1, 0, &c, &s);
-	both_paths_up(_metadata, c, s);
-	ca = path_of(_metadata, c, 0, MP_SRV_A);
-	cb = path_of(_metadata, c, 0, MP_SRV_B);
-	sa = path_of(_metadata, s, 1, MP_SRV_A);
-	sb = path_of(_metadata, s, 1, MP_SRV_B);
-	ASSERT_NE(0U, ca);
-	ASSERT_NE(0U, cb);
-	ASSERT_NE(0U, sa);
-	ASSERT_NE(0U, sb);
+	mp_pair_ids(_metadata, self, &c, &s, &ca, &cb, &sa, &sb);
 
 	for (int round = 0; round < 2; round++) {
 		uint32_t pin = round ? ca : cb, want = round ? sa : sb;
@@ -1909,16 +1920,7 @@ TEST_F(mp, admin_down_live)
 	struct rinfo ri;
 	int c, s, i;
 
-	mp_pair(_metadata, self, 1, 0, &c, &s);
-	both_paths_up(_metadata, c, s);
-	ca = path_of(_metadata, c, 0, MP_SRV_A);
-	cb = path_of(_metadata, c, 0, MP_SRV_B);
-	sa = path_of(_metadata, s, 1, MP_SRV_A);
-	sb = path_of(_metadata, s, 1, MP_SRV_B);
-	ASSERT_NE(0U, ca);
-	ASSERT_NE(0U, cb);
-	ASSERT_NE(0U, sa);
-	ASSERT_NE(0U, sb);
+	mp_pair_ids(_metadata, self, &c, &s, &ca, &cb, &sa, &sb);
 
 	ASSERT_EQ(0, mon_start(_metadata, &g_mon));
 	ASSERT_EQ(0, path_admin(_metadata, c, cb, "down"));
