@@ -57,21 +57,6 @@ FIXTURE(mp) {
 	double t0;		/* when the setup began */
 };
 
-/*
- * How much slower than the stock kernel this one is: the debug kernel
- * (KASAN, lockdep, kmemleak) runs the same scenario five to ten times
- * slower under TCG, so waits for something to happen are longer there.
- * Waits that check something does not happen keep their length.
- */
-static int slow(void)
-{
-	static int factor;
-
-	if (!factor)
-		factor = access("/sys/kernel/debug/kmemleak", F_OK) ? 1 : 6;
-	return factor;
-}
-
 static int set_timeouts(int fd, int rcv_ms, int snd_ms)
 {
 	rcv_ms *= slow();

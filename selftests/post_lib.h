@@ -146,6 +146,22 @@ static inline int carrier_pair(struct nspair *p, int type, int *c, int *s)
 	return *s < 0 ? -1 : 0;
 }
 
+/*
+ * How much slower than the stock kernel this one is: the debug kernel
+ * (KASAN, lockdep, kmemleak) runs the same scenario five to ten times
+ * slower under TCG, so waits for something to happen are longer there,
+ * and shaped links slower.  Waits that check something does not happen
+ * keep their length.  run_tests.sh mounts debugfs.
+ */
+static inline int slow(void)
+{
+	static int factor;
+
+	if (!factor)
+		factor = access("/sys/kernel/debug/kmemleak", F_OK) ? 1 : 6;
+	return factor;
+}
+
 static inline double now_s(void)
 {
 	struct timespec t;
