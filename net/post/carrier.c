@@ -419,6 +419,44 @@ static bool post_carrier_dormant(struct sock *sk, int err)
 	return true;
 }
 
+static int post_addr_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					   sizeof(struct sockaddr_in);
+}
+
+/*
+ * A new transient for path @w, not connected yet: bound to the path's
+ * interface, else to @ifindex (from post_policy_check(), 0 for any), and
+ * to the path's local address if it has one.  Return: 0 or the errno of
+ * creating or binding it.
+ */
+static int post_path_xprt_new(struct sock *sk, const struct post_path_want *w,
+			      int ifindex, struct post_transient **res)
+{
+	struct post_transient *t;
+	int err;
+
+	if (w->ifindex)
+		ifindex = w->ifindex;
+	err = post_xprt_create(sk, w->remote.ss_family, &t);
+	if (err)
+		return err;
+	if (ifindex)
+		err = sock_bindtoindex(t->sock->sk, ifindex, true);
+	if (!err && w->local.ss_family == w->remote.ss_family)
+		err = kernel_bind(t->sock, (struct sockaddr *)&w->local,
+				  post_addr_len(&w->local));
+	if (err)
+		goto err_destroy;
+	*res = t;
+	return 0;
+
+err_destroy:
+	post_xprt_destroy(t, false);
+	return err;
+}
+
 /*
  * Where a dormant carrier resumes: on its own path while routing
  * reaches it, else on the first other path of its association that
@@ -464,7 +502,7 @@ static void post_carrier_resume(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 	struct post_path_want want;
 	struct post_transient *t;
-	int ifindex, len, err;
+	int ifindex, err;
 
 	if (ps->xprt || !test_bit(POST_F_DORMANT, &ps->flags) ||
 	    !test_bit(POST_F_ACTIVE, &ps->flags))
@@ -474,29 +512,16 @@ static void post_carrier_resume(struct sock *sk)
 	ifindex = post_policy_check(sk, (struct sockaddr *)&want.remote);
 	if (ifindex < 0)
 		return;		/* no allowed route now: the next send tries */
-	if (want.ifindex)
-		ifindex = want.ifindex;
-	err = post_xprt_create(sk, want.remote.ss_family, &t);
-	if (err)
+	if (post_path_xprt_new(sk, &want, ifindex, &t))
 		return;
-	len = want.remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-						  sizeof(struct sockaddr_in);
-	if (ifindex)
-		err = sock_bindtoindex(t->sock->sk, ifindex, true);
-	if (!err && want.local.ss_family == want.remote.ss_family)
-		err = kernel_bind(t->sock, (struct sockaddr *)&want.local, len);
-	if (err) {
-		post_xprt_destroy(t, false);
-		return;
-	}
 	if (want.id != ps->path_id)
 		post_assoc_carrier_moved(sk, &want);
 	t->resume = true;
 	t->path_id = want.id;
 	post_xprt_attach(t);
 	post_xprt_publish(sk, t);
-	err = kernel_connect(t->sock, (struct sockaddr *)&want.remote, len,
-			     O_NONBLOCK);
+	err = kernel_connect(t->sock, (struct sockaddr *)&want.remote,
+			     post_addr_len(&want.remote), O_NONBLOCK);
 	if (err && err != -EINPROGRESS)
 		post_carrier_xprt_drop(sk, false);
 }
@@ -675,7 +700,7 @@ static void post_carrier_join_paths(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 	struct post_path_want *w;
 	struct post_transient *t;
-	int i, n, len, ifindex, err;
+	int i, n, ifindex, err;
 
 	if (test_bit(POST_F_REJOIN, &ps->flags) &&
 	    time_after_eq(jiffies, ps->rejoin_at)) {
@@ -696,22 +721,7 @@ static void post_carrier_join_paths(struct sock *sk)
 		ifindex = post_policy_check(sk, (struct sockaddr *)&w[i].remote);
 		if (ifindex < 0)
 			continue;
-		if (w[i].ifindex)
-			ifindex = w[i].ifindex;
-		err = post_xprt_create(sk, w[i].remote.ss_family, &t);
-		if (err) {
-			post_carrier_rejoin_later(sk);
-			continue;
-		}
-		if (ifindex)
-			err = sock_bindtoindex(t->sock->sk, ifindex, true);
-		len = w[i].remote.ss_family == AF_INET6 ?
-		      sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-		if (!err && w[i].local.ss_family == w[i].remote.ss_family)
-			err = kernel_bind(t->sock, (struct sockaddr *)&w[i].local,
-					  len);
-		if (err) {
-			post_xprt_destroy(t, false);
+		if (post_path_xprt_new(sk, &w[i], ifindex, &t)) {
 			post_carrier_rejoin_later(sk);
 			continue;
 		}
@@ -724,7 +734,7 @@ static void post_carrier_join_paths(struct sock *sk)
 		WRITE_ONCE(ps->n_joined, ps->n_joined + 1);
 		set_bit(POST_F_MULTIPATH, &ps->flags);
 		err = kernel_connect(t->sock, (struct sockaddr *)&w[i].remote,
-				     len, O_NONBLOCK);
+				     post_addr_len(&w[i].remote), O_NONBLOCK);
 		if (err && err != -EINPROGRESS) {
 			/* no route now, say: later */
 			post_joined_destroy(sk, t, false);
