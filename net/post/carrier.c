@@ -569,11 +569,7 @@ static void post_path_timer(struct timer_list *timer)
  */
 static bool post_xprt_stale(const struct post_transient *t)
 {
-	const struct sock *tsk = t->sock->sk;
-
-	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) >= POST_STALE_RTOS ||
-	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) >= POST_STALE_RTOS &&
-		READ_ONCE(tcp_sk(tsk)->snd_wnd));
+	return post_xprt_timeouts(t, POST_STALE_RTOS);
 }
 
 /* Is @t to be given up: stale, or the peer gave it up already? */

@@ -982,6 +982,7 @@ int post_tcpopt_index(int optname);
 void post_xprt_rx_kick(struct post_transient *t);
 void post_xprt_tune_lowat(struct post_transient *t);
 bool post_xprt_wildcard(const struct post_transient *t);
+bool post_xprt_timeouts(const struct post_transient *t, u8 n);
 
 /* wire.c */
 void post_parser_init(struct post_parser *p);

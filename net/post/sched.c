@@ -740,11 +740,7 @@ static bool post_xprt_usable(const struct post_transient *t)
  */
 static bool post_xprt_suspect(const struct post_transient *t)
 {
-	const struct sock *tsk = t->sock->sk;
-
-	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) ||
-	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) &&
-		READ_ONCE(tcp_sk(tsk)->snd_wnd));
+	return post_xprt_timeouts(t, 1);
 }
 
 /*

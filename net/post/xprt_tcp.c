@@ -562,3 +562,21 @@ bool post_xprt_wildcard(const struct post_transient *t)
 #endif
 	return !inet_sk(tsk)->inet_rcv_saddr;
 }
+
+/**
+ * post_xprt_timeouts - has a transient timed out @n times in a row?
+ * @t: the transient
+ * @n: how many times
+ *
+ * TCP's retransmission timeouts since its last progress, or its probes
+ * for data it could not send at all (no route: the link went down)
+ * although the peer's window is open.
+ */
+bool post_xprt_timeouts(const struct post_transient *t, u8 n)
+{
+	const struct sock *tsk = t->sock->sk;
+
+	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) >= n ||
+	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) >= n &&
+		READ_ONCE(tcp_sk(tsk)->snd_wnd));
+}
