@@ -1244,6 +1244,59 @@ TEST_F(ns, garbage_from_tcp_server)
 	close(l);
 }
 
+/*
+ * A server's HELLO advertises addresses (extension 4): the unspecified,
+ * loopback and multicast ones are ignored, a usable one becomes a path
+ * of the client's association.
+ */
+TEST_F(ns, advertised_addresses_filtered)
+{
+	static const uint8_t ext[] = {
+		1, 4, 0, 0, 0, 7,			/* carrier 7 */
+		4, 6, 0, 9, 127, 0, 0, 1,		/* loopback */
+		4, 6, 0, 9, 224, 0, 0, 1,		/* multicast */
+		4, 6, 0, 9, 0, 0, 0, 0,			/* unspecified */
+		4, 6, 0, 9, 203, 0, 113, 7,		/* usable */
+	};
+	struct post_path_desc d[8];
+	struct sockaddr_in a, *r;
+	uint8_t f[128];
+	int l, c, srv, n = 0, usable = 0;
+	socklen_t len;
+	size_t hl;
+
+	l = listener_in_a(&self->p, AF_INET, SOCK_STREAM, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	srv = accept(l, NULL, NULL);
+	ASSERT_LE(0, srv);
+	hl = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
+	*(uint32_t *)(f + 4) = htonl(32 + sizeof(ext));
+	memcpy(f + hl, ext, sizeof(ext));
+	hl += sizeof(ext);
+	ASSERT_EQ((ssize_t)hl, send(srv, f, hl, 0));
+	for (int i = 0; i < 100 && n < 2; i++) {
+		usleep(20000);
+		len = sizeof(d);
+		ASSERT_EQ(0, getsockopt(c, SOL_POST, POST_PATHS, d, &len));
+		n = len / sizeof(d[0]);
+	}
+	EXPECT_EQ(2, n);
+	for (int i = 0; i < n; i++) {
+		r = (void *)&d[i].remote;
+		EXPECT_NE(htonl(INADDR_LOOPBACK), r->sin_addr.s_addr);
+		EXPECT_NE(htonl(0xe0000001), r->sin_addr.s_addr);
+		EXPECT_NE(0U, r->sin_addr.s_addr);
+		usable += r->sin_addr.s_addr == htonl(0xcb007107) &&
+			  r->sin_port == htons(9);
+	}
+	EXPECT_EQ(1, usable);
+	close(srv);
+	close(c);
+	close(l);
+}
+
 /* ---- dormant carriers and resuming ---- */
 
 static int want_resume(int fd, uint32_t linger_ms)
