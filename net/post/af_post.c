@@ -88,14 +88,20 @@ struct sock *post_child_alloc(struct sock *parent)
 static int post_create(struct net *net, struct socket *sock, int protocol,
 		       int kern)
 {
+	struct sock *sk;
+
 	if (sock->type != SOCK_SEQPACKET && sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
-	if (protocol != 0 && protocol != IPPROTO_TCP)
+	if (protocol != 0 && protocol != IPPROTO_TCP &&
+	    protocol != IPPROTO_MPTCP)
 		return -EPROTONOSUPPORT;
 
 	sock->state = SS_UNCONNECTED;
-	if (!post_sk_alloc(net, sock, sock->type, kern))
+	sk = post_sk_alloc(net, sock, sock->type, kern);
+	if (!sk)
 		return -ENOMEM;
+	/* the transport asked for (post_xprt_create()), 0 for the policy's */
+	sk->sk_protocol = protocol;
 	return 0;
 }
 

@@ -526,23 +526,19 @@ static void post_path_changed(struct sock *sk)
 static void post_path_sample_joined(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
+	struct post_path_info pi;
 	struct post_transient *t;
 	struct post_path *p;
-	struct tcp_info ti;
+	u8 state;
 
 	list_for_each_entry(t, &ps->joined, node) {
 		if (!t->path_up)
 			continue;
-		tcp_get_info(t->sock->sk, &ti);
+		post_xprt_sample(sk, t, &pi, &state);
 		mutex_lock(&ps->assoc->pn->lock);
 		p = post_path_find(ps->assoc, t->path_id);
-		if (p) {
-			p->last.rtt_us = ti.tcpi_rtt;
-			p->last.rttvar_us = ti.tcpi_rttvar;
-			p->last.delivery_rate = ti.tcpi_delivery_rate;
-			p->last.retrans = ti.tcpi_total_retrans;
-			p->last.mtu = ti.tcpi_pmtu;
-		}
+		if (p)
+			p->last = pi;
 		mutex_unlock(&ps->assoc->pn->lock);
 	}
 }
@@ -559,19 +555,20 @@ void post_path_sample(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
-	struct tcp_info ti;
+	struct post_path_info pi;
+	u8 state;
 
 	if (!t || t->listener || !ps->assoc ||
 	    time_before(jiffies, ps->path_sampled + POST_PATH_SAMPLE))
 		return;
 	ps->path_sampled = jiffies;
-	tcp_get_info(t->sock->sk, &ti);
-	WRITE_ONCE(ps->xprt_state, ti.tcpi_state);
-	WRITE_ONCE(ps->pinfo.rtt_us, ti.tcpi_rtt);
-	WRITE_ONCE(ps->pinfo.rttvar_us, ti.tcpi_rttvar);
-	WRITE_ONCE(ps->pinfo.delivery_rate, ti.tcpi_delivery_rate);
-	WRITE_ONCE(ps->pinfo.retrans, ti.tcpi_total_retrans);
-	WRITE_ONCE(ps->pinfo.mtu, ti.tcpi_pmtu);
+	post_xprt_sample(sk, t, &pi, &state);
+	WRITE_ONCE(ps->xprt_state, state);
+	WRITE_ONCE(ps->pinfo.rtt_us, pi.rtt_us);
+	WRITE_ONCE(ps->pinfo.rttvar_us, pi.rttvar_us);
+	WRITE_ONCE(ps->pinfo.delivery_rate, pi.delivery_rate);
+	WRITE_ONCE(ps->pinfo.retrans, pi.retrans);
+	WRITE_ONCE(ps->pinfo.mtu, pi.mtu);
 
 	post_path_sample_joined(sk);
 	if (!ps->pinfo_told.mtu) {

@@ -118,6 +118,8 @@ static struct post_transient *post_xprt_get(struct sock *sk)
 
 static void post_xprt_publish(struct sock *sk, struct post_transient *t)
 {
+	if (t)
+		WRITE_ONCE(post_sk(sk)->mptcp, t->mptcp);
 	/* the transient's fields are visible before the pointer */
 	smp_store_release(&post_sk(sk)->xprt, t);
 }
@@ -175,15 +177,16 @@ static int post_check_addr(const struct sockaddr *addr, int len)
  * post_carrier_multipath - may the carrier use more than one path?
  * @sk: the carrier
  *
- * Return: true unless it is a stream carrier, or the policy avoids or
+ * Return: true unless it is a stream carrier, its transient is MPTCP
+ * (whose path manager uses the paths), or the policy avoids or
  * prohibits POST_PROP_MULTIPATH.
  */
 bool post_carrier_multipath(struct sock *sk)
 {
 	u8 pref = post_policy_pref(sk, POST_PROP_MULTIPATH);
 
-	return post_is_msg(sk) && pref != POST_PREF_PROHIBIT &&
-	       pref != POST_PREF_AVOID;
+	return post_is_msg(sk) && !READ_ONCE(post_sk(sk)->mptcp) &&
+	       pref != POST_PREF_PROHIBIT && pref != POST_PREF_AVOID;
 }
 
 /* The transient connected (or was accepted): the carrier is established. */
@@ -443,7 +446,7 @@ static int post_path_xprt_new(struct sock *sk, const struct post_path_want *w,
 	if (err)
 		return err;
 	if (ifindex)
-		err = sock_bindtoindex(t->sock->sk, ifindex, true);
+		err = post_xprt_bind_if(t, ifindex);
 	if (!err && w->local.ss_family == w->remote.ss_family)
 		err = kernel_bind(t->sock, (struct sockaddr *)&w->local,
 				  post_addr_len(&w->local));
@@ -1101,9 +1104,9 @@ static void post_child_attach(struct sock *sk, bool join)
 		post_carrier_resumed(target);
 	}
 	/* the parser goes on, for the carrier now */
-	lock_sock(t->sock->sk);
+	post_xprt_rx_lock(t);
 	t->rx.stage = POST_RX_HDR;
-	release_sock(t->sock->sk);
+	post_xprt_rx_unlock(t);
 	queue_work(post_wq, &t->rx_work);
 	post_carrier_process(target);
 	release_sock(target);
@@ -1254,7 +1257,7 @@ static void post_listen_accept(struct sock *sk)
 
 	while (sk->sk_state == TCP_LISTEN &&
 	       READ_ONCE(ps->n_acc) <= READ_ONCE(sk->sk_max_ack_backlog)) {
-		if (kernel_accept(lt->sock, &tsock, O_NONBLOCK))
+		if (post_xprt_accept(lt, &tsock))
 			break;
 		post_child_new(sk, tsock);
 	}
@@ -1375,7 +1378,7 @@ static int post_connect(struct socket *sock, struct sockaddr *addr, int len,
 	}
 	if (ifindex) {
 		/* the policy's preferred interface */
-		err = sock_bindtoindex(t->sock->sk, ifindex, true);
+		err = post_xprt_bind_if(t, ifindex);
 		if (err)
 			goto out;
 	}
@@ -1450,6 +1453,7 @@ static void post_sk_inherit(struct sock *newsk, struct sock *sk)
 	newsk->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	newsk->sk_userlocks = sk->sk_userlocks;
 	newsk->sk_reuse = sk->sk_reuse;
+	newsk->sk_protocol = sk->sk_protocol;
 	newsk->sk_reuseport = sk->sk_reuseport;
 	newsk->sk_rcvtimeo = READ_ONCE(sk->sk_rcvtimeo);
 	newsk->sk_sndtimeo = READ_ONCE(sk->sk_sndtimeo);
@@ -1606,9 +1610,9 @@ static int post_shutdown(struct socket *sock, int how)
 
 static void post_rx_pull_one(struct post_transient *t)
 {
-	lock_sock(t->sock->sk);
+	post_xprt_rx_lock(t);
 	post_rx_read(t);
-	release_sock(t->sock->sk);
+	post_xprt_rx_unlock(t);
 }
 
 /* Run the parsers in process context, in the reader's. */
@@ -2284,6 +2288,30 @@ static int post_setsockopt(struct socket *sock, int level, int optname,
 	}
 }
 
+/*
+ * SOL_MPTCP (MPTCP_INFO, MPTCP_TCPINFO, MPTCP_SUBFLOW_ADDRS,
+ * MPTCP_FULL_INFO): MPTCP's own view of the carrier's MPTCP transient.
+ * ENOTCONN before it has one, EOPNOTSUPP if it is TCP.
+ */
+static int post_getsockopt_mptcp(struct sock *sk, int optname,
+				 char __user *optval, int __user *optlen)
+{
+	struct post_transient *t;
+	int err;
+
+	lock_sock(sk);
+	t = post_sk(sk)->xprt;
+	if (!t)
+		err = -ENOTCONN;
+	else if (!t->mptcp)
+		err = -EOPNOTSUPP;
+	else
+		err = t->sock->ops->getsockopt(t->sock, SOL_MPTCP, optname,
+					       optval, optlen);
+	release_sock(sk);
+	return err;
+}
+
 /* POST_INFO: the carrier, its association and counters. */
 static int post_get_info(struct sock *sk, char __user *optval,
 			 int __user *optlen)
@@ -2370,6 +2398,8 @@ static int post_getsockopt(struct socket *sock, int level, int optname,
 			return -EINVAL;
 		return post_sched_getsockopt(sk, optname, optval, optlen);
 	}
+	if (level == SOL_MPTCP)
+		return post_getsockopt_mptcp(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 

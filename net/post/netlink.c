@@ -53,6 +53,7 @@ static const struct nla_policy post_policy_nl_policy[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_LINGER_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &post_linger_range),
 	[POST_POLICY_A_REUSE]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[POST_POLICY_A_RESUME]		= NLA_POLICY_MAX(NLA_U8, POST_PREF_MAX),
+	[POST_POLICY_A_MPTCP]		= NLA_POLICY_MAX(NLA_U8, POST_PREF_MAX),
 };
 
 /* The attribute of each selection property (enum post_prop). */
@@ -63,6 +64,7 @@ static const u8 post_prop_attr[__POST_PROP_MAX] = {
 	[POST_PROP_MULTIPATH]		= POST_POLICY_A_MULTIPATH,
 	[POST_PROP_SECURITY]		= POST_POLICY_A_SECURITY,
 	[POST_PROP_RESUME]		= POST_POLICY_A_RESUME,
+	[POST_PROP_MPTCP]		= POST_POLICY_A_MPTCP,
 };
 
 static const struct nla_policy post_nl_policy[POST_A_MAX + 1] = {
@@ -261,7 +263,12 @@ static int post_nl_fill_carrier(struct sk_buff *skb, struct post_sock *ps,
 				     0) ||
 		    nla_put_u32(skb, POST_TRANSIENT_A_PATH_ID, ps->path_id) ||
 		    nla_put_u32(skb, POST_TRANSIENT_A_RTT_US,
-				READ_ONCE(ps->pinfo.rtt_us)))
+				READ_ONCE(ps->pinfo.rtt_us)) ||
+		    (READ_ONCE(ps->mptcp) &&
+		     (nla_put_u8(skb, POST_TRANSIENT_A_MPTCP_SUBFLOWS,
+				 READ_ONCE(ps->mptcp_subflows)) ||
+		      nla_put_u32(skb, POST_TRANSIENT_A_MPTCP_FLAGS,
+				  READ_ONCE(ps->mptcp_flags)))))
 			goto err;
 		nla_nest_end(skb, tnest);
 	}

@@ -20,6 +20,23 @@
 
 #include "protocol.h"
 
+/*
+ * The carrier's own preference for @prop: from POST_POLICY, and for
+ * POST_PROP_MPTCP from the protocol socket() was given, if any
+ * (IPPROTO_MPTCP requires it, IPPROTO_TCP prohibits it).
+ */
+static u8 post_policy_own(struct sock *sk, int prop)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (prop == POST_PROP_MPTCP && sk->sk_protocol)
+		return sk->sk_protocol == IPPROTO_MPTCP ? POST_PREF_REQUIRE :
+							  POST_PREF_PROHIBIT;
+	if (test_bit(POST_F_POLICY, &ps->flags))
+		return ps->policy.pref[prop];
+	return POST_PREF_NONE;
+}
+
 /**
  * post_policy_pref - a carrier's preference for a selection property
  * @sk: the carrier
@@ -30,12 +47,9 @@
 u8 post_policy_pref(struct sock *sk, int prop)
 {
 	struct post_net *pn = post_net(sock_net(sk));
-	struct post_sock *ps = post_sk(sk);
 	u8 sys = READ_ONCE(pn->policy.pref[prop]);
-	u8 own = 0;
+	u8 own = post_policy_own(sk, prop);
 
-	if (test_bit(POST_F_POLICY, &ps->flags))
-		own = ps->policy.pref[prop];
 	if (sys == POST_PREF_PROHIBIT)
 		return POST_PREF_PROHIBIT;
 	return own ?: sys;
@@ -69,6 +83,7 @@ static bool post_prop_offered(struct sock *sk, int prop)
 {
 	switch (prop) {
 	case POST_PROP_RELIABILITY:
+	case POST_PROP_MPTCP:
 		return true;
 	case POST_PROP_MSG_BOUNDARIES:
 	case POST_PROP_RESUME:
@@ -236,13 +251,11 @@ out:
 int post_policy_check(struct sock *sk, const struct sockaddr *addr)
 {
 	struct post_net *pn = post_net(sock_net(sk));
-	struct post_sock *ps = post_sk(sk);
 	int prop;
 
 	for (prop = 0; prop < __POST_PROP_MAX; prop++) {
 		u8 sys = READ_ONCE(pn->policy.pref[prop]);
-		u8 own = test_bit(POST_F_POLICY, &ps->flags) ?
-			 ps->policy.pref[prop] : 0;
+		u8 own = post_policy_own(sk, prop);
 		u8 pref = post_policy_pref(sk, prop);
 		bool offered = post_prop_offered(sk, prop);
 
@@ -252,10 +265,12 @@ int post_policy_check(struct sock *sk, const struct sockaddr *addr)
 			return -EPROTONOSUPPORT;
 		/*
 		 * Resuming and using several paths are choices, not part
-		 * of the transport: prohibited, the carrier does without.
+		 * of the transport: prohibited, the carrier does without;
+		 * MPTCP prohibited, it uses TCP.
 		 */
 		if (pref == POST_PREF_PROHIBIT && offered &&
-		    prop != POST_PROP_RESUME && prop != POST_PROP_MULTIPATH)
+		    prop != POST_PROP_RESUME && prop != POST_PROP_MULTIPATH &&
+		    prop != POST_PROP_MPTCP)
 			return -EPROTONOSUPPORT;
 	}
 	return addr ? post_policy_ifs(sk, addr) : 0;

@@ -413,6 +413,8 @@ struct post_adv_addr {
  *
  * Protected by the transient socket's lock: the parser runs from
  * read_sock() in the transient's data_ready callback or in its rx work.
+ * An MPTCP transient's parser runs only in process context, under the
+ * transient's @rx_mutex (post_xprt_rx_lock()).
  */
 struct post_parser {
 	u8			buf[POST_MAX_DATA_PREFIX];
@@ -434,11 +436,23 @@ struct post_parser {
  * struct post_transient - one transport connection of a carrier
  * @carrier: the owning carrier; it outlives the transient
  * @node: entry in the carrier's @joined while it is a joined one
- * @sock: the in-kernel TCP socket
+ * @sock: the in-kernel TCP or MPTCP socket
  * @path_id: the association's path it goes on
  * @listener: @sock is a listening socket
  * @attached: the callbacks of @sock are ours
- * @rx_work: runs the parser when the softirq path cannot
+ * @mptcp: @sock is an MPTCP socket (not one of its subflows)
+ * @rx_work: runs the parser when the softirq path cannot; of an MPTCP
+ *	transient, always, and also tells its carrier it has room
+ * @rx_mutex: an MPTCP transient's parser lock, instead of @sock's
+ *	socket lock, which its recvmsg() takes itself: protects @rx,
+ *	@rx_skb and @rx_off, and @carrier against post_xprt_move()
+ * @rx_skb: what an MPTCP transient received and its parser did not
+ *	take yet, from @rx_off on
+ * @rx_off: see @rx_skb
+ * @mptcp_wait: an MPTCP transient waits on its socket's wait queue: the
+ *	socket wakes it when it has room again (MPTCP calls no
+ *	sk_write_space())
+ * @xflags: POST_XPRT_* bits, atomic
  * @saved_data_ready: callbacks of @sock before we replaced them
  * @saved_write_space: see @saved_data_ready
  * @saved_state_change: see @saved_data_ready
@@ -490,7 +504,13 @@ struct post_transient {
 	u32			path_id;
 	bool			listener;
 	bool			attached;
+	bool			mptcp;
 	struct work_struct	rx_work;
+	struct mutex		rx_mutex;	/* see above */
+	struct sk_buff		*rx_skb;
+	u32			rx_off;
+	struct wait_queue_entry	mptcp_wait;
+	unsigned long		xflags;
 
 	void			(*saved_data_ready)(struct sock *sk);
 	void			(*saved_write_space)(struct sock *sk);
@@ -529,6 +549,11 @@ struct post_transient {
 	u32			tx_payload;
 	u32			tx_end_seg;
 	u32			tx_end_off;
+};
+
+/* post_transient.xflags bits */
+enum {
+	POST_XPRT_ROOM,		/* MPTCP has room again: tell the carrier */
 };
 
 /* SOL_TCP options a carrier keeps and applies to each of its transients */
@@ -802,6 +827,10 @@ enum {
  * @pinfo: measured properties of its path, read locklessly
  * @pinfo_told: what the monitor was last told of them
  * @xprt_state: TCP state of its transient when @pinfo was sampled
+ * @mptcp: its transient is an MPTCP socket: it uses no other path of
+ *	its own (read locklessly)
+ * @mptcp_subflows: MPTCP_INFO's subflows when @pinfo was sampled
+ * @mptcp_flags: MPTCP_INFO's flags then
  * @local: its local address once established (post_net.lock)
  * @remote: its peer's address once established (post_net.lock)
  * @stats: counters, written under the socket lock (msgs_recv and
@@ -903,6 +932,9 @@ struct post_sock {
 	struct post_path_info	pinfo;
 	struct post_path_info	pinfo_told;
 	u8			xprt_state;
+	bool			mptcp;
+	u8			mptcp_subflows;
+	u32			mptcp_flags;
 	struct sockaddr_storage	local;
 	struct sockaddr_storage	remote;
 	struct post_counters	stats;
@@ -971,6 +1003,7 @@ int post_xprt_create(struct sock *sk, int family,
 struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock);
 void post_xprt_attach(struct post_transient *t);
 void post_xprt_attach_listener(struct post_transient *t);
+int post_xprt_accept(struct post_transient *lt, struct socket **res);
 void post_xprt_attach_child(struct post_transient *t,
 			    const struct post_transient *lt);
 void post_xprt_move(struct post_transient *t, struct sock *sk);
@@ -983,6 +1016,19 @@ void post_xprt_rx_kick(struct post_transient *t);
 void post_xprt_tune_lowat(struct post_transient *t);
 bool post_xprt_wildcard(const struct post_transient *t);
 bool post_xprt_timeouts(const struct post_transient *t, u8 n);
+void post_xprt_rx_lock(struct post_transient *t);
+void post_xprt_rx_unlock(struct post_transient *t);
+int post_xprt_bind_if(struct post_transient *t, int ifindex);
+void post_xprt_sample(struct sock *sk, struct post_transient *t,
+		      struct post_path_info *pi, u8 *state);
+
+/* xprt_mptcp.c */
+int post_mptcp_read(struct post_transient *t, read_descriptor_t *desc,
+		    sk_read_actor_t actor);
+void post_mptcp_attach(struct post_transient *t);
+void post_mptcp_detach(struct post_transient *t);
+void post_mptcp_sample(struct sock *sk, struct post_transient *t,
+		       struct post_path_info *pi, u8 *state);
 
 /* wire.c */
 void post_parser_init(struct post_parser *p);

@@ -751,10 +751,17 @@ static bool post_xprt_suspect(const struct post_transient *t)
 static u64 post_xprt_eta(const struct post_transient *t, u32 len)
 {
 	const struct sock *tsk = t->sock->sk;
-	const struct tcp_sock *tp = tcp_sk(tsk);
-	u64 rate = READ_ONCE(tsk->sk_pacing_rate);
-	u32 held = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_una);
-	u64 eta = (READ_ONCE(tp->srtt_us) >> 3) / 2;
+	const struct tcp_sock *tp;
+	u64 rate, eta;
+	u32 held;
+
+	/* an MPTCP carrier has no other transient to compare with */
+	if (t->mptcp)
+		return 0;
+	tp = tcp_sk(tsk);
+	rate = READ_ONCE(tsk->sk_pacing_rate);
+	held = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_una);
+	eta = (READ_ONCE(tp->srtt_us) >> 3) / 2;
 
 	if (rate && rate != ~0UL)
 		eta += div64_u64((u64)(held + len) * USEC_PER_SEC, rate);

@@ -1435,7 +1435,8 @@ static void post_rx_fail(struct post_transient *t, int err)
 
 /**
  * post_rx_read - parse what a message transient has received
- * @t: the transient, its socket locked (spinlock in softirq or owned)
+ * @t: the transient, its socket locked (spinlock in softirq or owned),
+ *	or an MPTCP one's rx mutex held (post_xprt_rx_lock())
  *
  * Detects the end of the peer's data: a clean end between messages
  * makes the carrier readable with EOF, a frame or message cut short is
@@ -1449,6 +1450,7 @@ void post_rx_read(struct post_transient *t)
 	struct post_sock *ps = post_sk(sk);
 	struct post_parser *p = &t->rx;
 	bool eof;
+	int ret;
 
 	if (p->err)
 		return;
@@ -1456,7 +1458,16 @@ void post_rx_read(struct post_transient *t)
 	BUILD_BUG_ON(sizeof(p->buf) < POST_HELLO_MAX_LEN);
 	if (p->stage == POST_RX_HOLD)
 		return;
-	t->sock->ops->read_sock(tsk, &desc, post_rx_actor);
+	if (t->mptcp) {
+		ret = post_mptcp_read(t, &desc, post_rx_actor);
+		if (ret < 0 && !p->err)
+			p->err = ret;
+		eof = ret > 0;
+	} else {
+		t->sock->ops->read_sock(tsk, &desc, post_rx_actor);
+		eof = (READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) &&
+		      skb_queue_empty(&tsk->sk_receive_queue);
+	}
 	if (p->woken) {
 		p->woken = false;
 		sk->sk_data_ready(sk);
@@ -1465,11 +1476,7 @@ void post_rx_read(struct post_transient *t)
 		post_rx_fail(t, p->err);
 		return;
 	}
-	if (p->stage == POST_RX_HOLD)
-		return;
-
-	if (!(READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN) ||
-	    !skb_queue_empty(&tsk->sk_receive_queue))
+	if (p->stage == POST_RX_HOLD || !eof)
 		return;
 	/* a reset is not an end: the carrier deals with the error */
 	if (READ_ONCE(tsk->sk_err))

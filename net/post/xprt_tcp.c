@@ -3,7 +3,8 @@
  * AF_POST: Post Sockets message carriers.
  *
  * TCP transients: the in-kernel TCP socket under a carrier, its socket
- * callbacks and its socket options.
+ * callbacks and its socket options.  An MPTCP socket serves as a
+ * transient too, with the differences in xprt_mptcp.c.
  */
 
 #include <linux/error-injection.h>
@@ -56,6 +57,11 @@ void post_xprt_rx_kick(struct post_transient *t)
 {
 	struct sock *sk = t->sock->sk;
 
+	/* MPTCP is read with recvmsg(), in process context only */
+	if (t->mptcp) {
+		queue_work(post_wq, &t->rx_work);
+		return;
+	}
 	/* a sleeping reader parses on its own CPU, as TCP readers copy */
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
 		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
@@ -68,15 +74,61 @@ void post_xprt_rx_kick(struct post_transient *t)
 	post_rx_read(t);
 }
 
+/*
+ * The transport has room: tell the carrier.  Its carrier is stable
+ * (the transient's callback lock or its rx lock held).
+ */
+static void post_xprt_room(struct post_transient *t)
+{
+	if (!post_is_msg(t->carrier)) {
+		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
+	} else if (__sk_stream_is_writeable(t->sock->sk, 1)) {
+		/*
+		 * TCP calls this on every ACK until its unsent queue is
+		 * short.  A sender waiting for room pushes frames itself;
+		 * otherwise the tx work does.
+		 */
+		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
+		post_tx_schedule(t->carrier);
+	}
+}
+
 static void post_xprt_rx_work(struct work_struct *work)
 {
 	struct post_transient *t = container_of(work, struct post_transient,
 						rx_work);
-	struct sock *sk = t->sock->sk;
 
-	lock_sock(sk);
-	post_rx_read(t);
-	release_sock(sk);
+	post_xprt_rx_lock(t);
+	if (test_and_clear_bit(POST_XPRT_ROOM, &t->xflags))
+		post_xprt_room(t);
+	if (post_is_msg(t->carrier))
+		post_rx_read(t);
+	post_xprt_rx_unlock(t);
+}
+
+/**
+ * post_xprt_rx_lock - lock a transient's parser
+ * @t: the transient
+ *
+ * A TCP transient's parser runs under its socket's lock (the socket
+ * spinlock in softirq, owned in process context); an MPTCP one's only
+ * in process context, under @t->rx_mutex, as its recvmsg() takes the
+ * socket lock itself.  Either keeps @t->carrier stable.
+ */
+void post_xprt_rx_lock(struct post_transient *t)
+{
+	if (t->mptcp)
+		mutex_lock(&t->rx_mutex);
+	else
+		lock_sock(t->sock->sk);
+}
+
+void post_xprt_rx_unlock(struct post_transient *t)
+{
+	if (t->mptcp)
+		mutex_unlock(&t->rx_mutex);
+	else
+		release_sock(t->sock->sk);
 }
 
 static void post_xprt_data_ready(struct sock *sk)
@@ -108,17 +160,7 @@ static void post_xprt_write_space(struct sock *sk)
 	if (!t)
 		goto out;
 	t->saved_write_space(sk);
-	if (!post_is_msg(t->carrier)) {
-		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
-	} else if (__sk_stream_is_writeable(sk, 1)) {
-		/*
-		 * TCP calls this on every ACK until its unsent queue is
-		 * short.  A sender waiting for room pushes frames itself;
-		 * otherwise the tx work does.
-		 */
-		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
-		post_tx_schedule(t->carrier);
-	}
+	post_xprt_room(t);
 out:
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -190,8 +232,11 @@ struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock)
 
 	t->carrier = sk;
 	t->sock = sock;
+	/* an MPTCP listener accepts plain TCP sockets from TCP peers */
+	t->mptcp = sock->sk->sk_protocol == IPPROTO_MPTCP;
 	t->peer_max_msg = post_sk(sk)->max_msg;
 	INIT_WORK(&t->rx_work, post_xprt_rx_work);
+	mutex_init(&t->rx_mutex);
 	post_parser_init(&t->rx);
 
 	/* Transients are sent to from work items, possibly under reclaim. */
@@ -226,25 +271,38 @@ static int post_xprt_apply_opts(struct sock *sk, struct post_transient *t)
 }
 
 /**
- * post_xprt_create - create the carrier's TCP transient
+ * post_xprt_create - create a transient of the carrier
  * @sk: the carrier, locked
  * @family: AF_INET or AF_INET6, from the first address the carrier saw
  * @res: the new transient
  *
- * The socket lives in the carrier's namespace and holds a reference on
- * it, so a transient that outlives its carrier (a closing TCP
- * connection) never outlives the namespace.
+ * A TCP socket, or an MPTCP one when the carrier asked for
+ * IPPROTO_MPTCP or its policy requires or prefers POST_PROP_MPTCP
+ * (preferred, TCP when the namespace has MPTCP disabled).  The socket
+ * lives in the carrier's namespace and holds a reference on it, so a
+ * transient that outlives its carrier (a closing TCP connection) never
+ * outlives the namespace.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno: ENOPROTOOPT if MPTCP is required and
+ * net.mptcp.enabled is 0.
  */
 int post_xprt_create(struct sock *sk, int family, struct post_transient **res)
 {
+	u8 pref = post_policy_pref(sk, POST_PROP_MPTCP);
 	struct post_transient *t;
 	struct socket *sock;
 	int err;
 
-	err = sock_create_kern(sock_net(sk), family, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
+	if (pref == POST_PREF_REQUIRE || pref == POST_PREF_PREFER) {
+		err = sock_create_kern(sock_net(sk), family, SOCK_STREAM,
+				       IPPROTO_MPTCP, &sock);
+		if (err && pref == POST_PREF_PREFER)
+			err = sock_create_kern(sock_net(sk), family,
+					       SOCK_STREAM, IPPROTO_TCP, &sock);
+	} else {
+		err = sock_create_kern(sock_net(sk), family, SOCK_STREAM,
+				       IPPROTO_TCP, &sock);
+	}
 	if (err)
 		goto err;
 	sk_net_refcnt_upgrade(sock->sk);
@@ -298,7 +356,7 @@ void post_xprt_attach(struct post_transient *t)
 
 		/* Frames are built whole; Nagle would only add latency. */
 		if (!test_bit(POST_TCPOPT_NODELAY, &ps->tcp_set))
-			tcp_sock_set_nodelay(sk);
+			post_xprt_set_tcpopt(t, TCP_NODELAY, 1);
 		/* Keep TCP's unsent queue short: decide late what to send. */
 		t->sock->ops->setsockopt(t->sock, SOL_TCP, TCP_NOTSENT_LOWAT,
 					 KERNEL_SOCKPTR(&lowat), sizeof(lowat));
@@ -317,6 +375,8 @@ void post_xprt_attach(struct post_transient *t)
 	sk->sk_error_report = post_xprt_error_report;
 	rcu_assign_sk_user_data(sk, t);
 	write_unlock_bh(&sk->sk_callback_lock);
+	if (t->mptcp)
+		post_mptcp_attach(t);
 }
 
 /**
@@ -365,6 +425,44 @@ void post_xprt_attach_listener(struct post_transient *t)
 }
 
 /**
+ * post_xprt_accept - accept a connection on a listening transient
+ * @lt: the listening transient
+ * @res: the connection's socket
+ *
+ * As kernel_accept(), without blocking, except that the new socket's
+ * ops are set before accept() rather than after: an MPTCP listener
+ * gives a connection from a peer without MPTCP the plain TCP ops, which
+ * kernel_accept() would overwrite with its own.
+ *
+ * Return: 0 or a negative errno (-EAGAIN when there is none).
+ */
+int post_xprt_accept(struct post_transient *lt, struct socket **res)
+{
+	struct proto_accept_arg arg = { .flags = O_NONBLOCK, .kern = true };
+	struct socket *sock = lt->sock, *newsock;
+	struct sock *sk = sock->sk;
+	int err;
+
+	err = sock_create_lite(sk->sk_family, sk->sk_type, sk->sk_protocol,
+			       &newsock);
+	if (err)
+		goto err;
+	newsock->ops = sock->ops;
+	err = sock->ops->accept(sock, newsock, &arg);
+	if (err < 0)
+		goto err_release;
+	__module_get(newsock->ops->owner);
+	*res = newsock;
+	return 0;
+
+err_release:
+	newsock->ops = NULL;
+	sock_release(newsock);
+err:
+	return err;
+}
+
+/**
  * post_xprt_move - hand a transient to another carrier
  * @t: the transient, its parser holding (POST_RX_HOLD)
  * @sk: the carrier that takes it, locked
@@ -375,11 +473,11 @@ void post_xprt_move(struct post_transient *t, struct sock *sk)
 {
 	struct sock *tsk = t->sock->sk;
 
-	lock_sock(tsk);
+	post_xprt_rx_lock(t);
 	write_lock_bh(&tsk->sk_callback_lock);
 	t->carrier = sk;
 	write_unlock_bh(&tsk->sk_callback_lock);
-	release_sock(tsk);
+	post_xprt_rx_unlock(t);
 
 	/* a congestion control the old carrier could set, this one can */
 	post_xprt_apply_opts(sk, t);
@@ -399,6 +497,8 @@ static void post_xprt_detach(struct post_transient *t)
 		sk->sk_state_change = t->saved_state_change;
 		sk->sk_error_report = t->saved_error_report;
 		rcu_assign_sk_user_data(sk, NULL);
+		if (t->mptcp)
+			post_mptcp_detach(t);
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
 }
@@ -421,6 +521,8 @@ void post_xprt_destroy(struct post_transient *t, bool abort)
 
 	post_parser_release(t->carrier, t);
 	post_tx_reset(t);
+	kfree_skb(t->rx_skb);
+	mutex_destroy(&t->rx_mutex);
 
 	if (abort) {
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
@@ -430,6 +532,36 @@ void post_xprt_destroy(struct post_transient *t, bool abort)
 	}
 	sock_release(sock);
 	kfree(t);
+}
+
+/*
+ * Set an int SOL_SOCKET option on a transient.  MPTCP takes them in its
+ * own handler, which passes them on to the subflows.
+ */
+static int post_xprt_sol_socket(struct post_transient *t, int optname,
+				int val)
+{
+	struct socket *sock = t->sock;
+
+	if (test_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags))
+		return sock->ops->setsockopt(sock, SOL_SOCKET, optname,
+					     KERNEL_SOCKPTR(&val), sizeof(val));
+	return sock_setsockopt(sock, SOL_SOCKET, optname, KERNEL_SOCKPTR(&val),
+			       sizeof(val));
+}
+
+/**
+ * post_xprt_bind_if - bind a transient to an interface
+ * @t: the transient
+ * @ifindex: the interface, 0 for none
+ *
+ * Return: 0 or a negative errno.
+ */
+int post_xprt_bind_if(struct post_transient *t, int ifindex)
+{
+	if (t->mptcp)
+		return post_xprt_sol_socket(t, SO_BINDTOIFINDEX, ifindex);
+	return sock_bindtoindex(t->sock->sk, ifindex, true);
 }
 
 /**
@@ -448,14 +580,22 @@ void post_xprt_sync_sockopts(struct sock *sk, struct post_transient *t)
 	int ifindex = READ_ONCE(sk->sk_bound_dev_if);
 
 	if (ifindex != READ_ONCE(tsk->sk_bound_dev_if))
-		sock_bindtoindex(tsk, ifindex, true);
+		post_xprt_bind_if(t, ifindex);
 	if (keep != sock_flag(tsk, SOCK_KEEPOPEN))
-		sock_setsockopt(t->sock, SOL_SOCKET, SO_KEEPALIVE,
-				KERNEL_SOCKPTR(&keep), sizeof(keep));
-	if (READ_ONCE(sk->sk_mark) != READ_ONCE(tsk->sk_mark))
-		sock_set_mark(tsk, READ_ONCE(sk->sk_mark));
-	if (READ_ONCE(sk->sk_priority) != READ_ONCE(tsk->sk_priority))
-		sock_set_priority(tsk, READ_ONCE(sk->sk_priority));
+		post_xprt_sol_socket(t, SO_KEEPALIVE, keep);
+	if (READ_ONCE(sk->sk_mark) != READ_ONCE(tsk->sk_mark)) {
+		if (t->mptcp)
+			post_xprt_sol_socket(t, SO_MARK, READ_ONCE(sk->sk_mark));
+		else
+			sock_set_mark(tsk, READ_ONCE(sk->sk_mark));
+	}
+	if (READ_ONCE(sk->sk_priority) != READ_ONCE(tsk->sk_priority)) {
+		if (t->mptcp)
+			post_xprt_sol_socket(t, SO_PRIORITY,
+					     READ_ONCE(sk->sk_priority));
+		else
+			sock_set_priority(tsk, READ_ONCE(sk->sk_priority));
+	}
 
 	lock_sock(tsk);
 	tsk->sk_reuse = sk->sk_reuse;
@@ -504,11 +644,17 @@ int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val)
 void post_xprt_tune_lowat(struct post_transient *t)
 {
 	struct sock *tsk = t->sock->sk;
-	struct tcp_sock *tp = tcp_sk(tsk);
-	u64 rate = READ_ONCE(tsk->sk_pacing_rate);
-	u32 cur = READ_ONCE(tp->notsent_lowat);
+	struct tcp_sock *tp;
+	u64 rate;
+	u32 cur;
 	u32 want;
 
+	/* MPTCP's own scheduler spreads it over subflows */
+	if (t->mptcp)
+		return;
+	tp = tcp_sk(tsk);
+	rate = READ_ONCE(tsk->sk_pacing_rate);
+	cur = READ_ONCE(tp->notsent_lowat);
 	if (!rate || rate == ~0UL)
 		return;
 	want = clamp_t(u64, div_u64(rate * POST_XPRT_NOTSENT_USEC,
@@ -570,13 +716,41 @@ bool post_xprt_wildcard(const struct post_transient *t)
  *
  * TCP's retransmission timeouts since its last progress, or its probes
  * for data it could not send at all (no route: the link went down)
- * although the peer's window is open.
+ * although the peer's window is open.  Of MPTCP, its own retransmissions
+ * (on another subflow) since its last progress.
  */
 bool post_xprt_timeouts(const struct post_transient *t, u8 n)
 {
 	const struct sock *tsk = t->sock->sk;
 
+	if (t->mptcp)
+		return READ_ONCE(inet_csk(tsk)->icsk_retransmits) >= n;
 	return READ_ONCE(inet_csk(tsk)->icsk_retransmits) >= n ||
 	       (READ_ONCE(inet_csk(tsk)->icsk_probes_out) >= n &&
 		READ_ONCE(tcp_sk(tsk)->snd_wnd));
+}
+
+/**
+ * post_xprt_sample - what a transient measures of its path
+ * @sk: the carrier, locked
+ * @t: the transient
+ * @pi: filled from TCP's tcp_info (or MPTCP_INFO, post_mptcp_sample())
+ * @state: the transient's TCP_* state
+ */
+void post_xprt_sample(struct sock *sk, struct post_transient *t,
+		      struct post_path_info *pi, u8 *state)
+{
+	struct tcp_info ti;
+
+	if (t->mptcp) {
+		post_mptcp_sample(sk, t, pi, state);
+		return;
+	}
+	tcp_get_info(t->sock->sk, &ti);
+	*state = ti.tcpi_state;
+	pi->rtt_us = ti.tcpi_rtt;
+	pi->rttvar_us = ti.tcpi_rttvar;
+	pi->delivery_rate = ti.tcpi_delivery_rate;
+	pi->retrans = ti.tcpi_total_retrans;
+	pi->mtu = ti.tcpi_pmtu;
 }

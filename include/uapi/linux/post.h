@@ -18,6 +18,15 @@
 #define AF_POST		25
 #define PF_POST		AF_POST
 
+/*
+ * socket(AF_POST, SOCK_SEQPACKET or SOCK_STREAM, protocol): protocol 0
+ * lets the policy choose the transport (TCP unless POST_PROP_MPTCP is
+ * preferred or required), IPPROTO_TCP asks for TCP and IPPROTO_MPTCP
+ * for one MPTCP transient whose subflows the kernel's MPTCP path
+ * manager opens (transparent multipath); anything else is
+ * EPROTONOSUPPORT.  getsockopt(SO_PROTOCOL) returns what was asked.
+ */
+
 /* Socket option and control message level. */
 #define SOL_POST	299
 
@@ -228,6 +237,7 @@ enum post_prop {
 	POST_PROP_MULTIPATH,
 	POST_PROP_SECURITY,
 	POST_PROP_RESUME,	/* go dormant and resume instead of failing */
+	POST_PROP_MPTCP,	/* transparent multipath: an MPTCP transient */
 	__POST_PROP_MAX
 };
 
@@ -323,6 +333,7 @@ enum {
 	POST_POLICY_A_LINGER_MS,	/* u32: how long a dormant association stays */
 	POST_POLICY_A_REUSE,		/* u8: carriers to one peer share an association */
 	POST_POLICY_A_RESUME,		/* u8, enum post_pref: dormant carriers resume */
+	POST_POLICY_A_MPTCP,		/* u8, enum post_pref: MPTCP transients */
 
 	__POST_POLICY_A_MAX,
 	POST_POLICY_A_MAX = __POST_POLICY_A_MAX - 1
@@ -356,6 +367,14 @@ enum {
 	POST_TRANSIENT_A_PATH_ID,	/* u32 */
 	POST_TRANSIENT_A_RTT_US,	/* u32 */
 	POST_TRANSIENT_A_NOTSENT,	/* u32: bytes queued, not yet sent */
+	/*
+	 * An MPTCP transient (IPPROTO_MPTCP, 262, does not fit
+	 * POST_TRANSIENT_A_PROTO, which stays IPPROTO_TCP): the subflows it
+	 * has, as MPTCP_INFO's mptcpi_subflows_total, and its
+	 * MPTCP_INFO_FLAG_* flags (fallback to TCP, remote key received).
+	 */
+	POST_TRANSIENT_A_MPTCP_SUBFLOWS,	/* u8 */
+	POST_TRANSIENT_A_MPTCP_FLAGS,		/* u32 */
 
 	__POST_TRANSIENT_A_MAX,
 	POST_TRANSIENT_A_MAX = __POST_TRANSIENT_A_MAX - 1
