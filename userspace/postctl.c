@@ -28,6 +28,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
+#include <linux/mptcp.h>
 #include <linux/netlink.h>
 #include <linux/post.h>
 
@@ -391,6 +392,7 @@ static const struct attr_spec policy_spec[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_MULTIPATH] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_SECURITY] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_RESUME] = { .type = MNL_TYPE_U8 },
+	[POST_POLICY_A_MPTCP] = { .type = MNL_TYPE_U8 },
 	[POST_POLICY_A_PREFER_IF] = { .type = MNL_TYPE_U32 },
 	[POST_POLICY_A_PROHIBIT_IF] = { .type = MNL_TYPE_U32 },
 	[POST_POLICY_A_LINGER_MS] = { .type = MNL_TYPE_U32 },
@@ -424,6 +426,8 @@ static const struct attr_spec transient_spec[POST_TRANSIENT_A_MAX + 1] = {
 	[POST_TRANSIENT_A_PATH_ID] = { .type = MNL_TYPE_U32 },
 	[POST_TRANSIENT_A_RTT_US] = { .type = MNL_TYPE_U32 },
 	[POST_TRANSIENT_A_NOTSENT] = { .type = MNL_TYPE_U32 },
+	[POST_TRANSIENT_A_MPTCP_SUBFLOWS] = { .type = MNL_TYPE_U8 },
+	[POST_TRANSIENT_A_MPTCP_FLAGS] = { .type = MNL_TYPE_U32 },
 };
 
 /* Whether @attr is a well-formed attribute of @spec (unknown ones are not). */
@@ -752,9 +756,18 @@ static void print_transient(const struct nlattr *nest)
 	open_obj(NULL);
 	print_text("    transient");
 	attr = tb[POST_TRANSIENT_A_PROTO];
-	if (attr)
+	if (tb[POST_TRANSIENT_A_MPTCP_SUBFLOWS])
+		print_str("proto", " %s", "mptcp");
+	else if (attr)
 		print_str("proto", " %s",
 			  proto_name(mnl_attr_get_u8(attr), buf, sizeof(buf)));
+	if (tb[POST_TRANSIENT_A_MPTCP_SUBFLOWS])
+		print_uint("subflows", " subflows %llu",
+			   mnl_attr_get_u8(tb[POST_TRANSIENT_A_MPTCP_SUBFLOWS]));
+	if (tb[POST_TRANSIENT_A_MPTCP_FLAGS] &&
+	    (mnl_attr_get_u32(tb[POST_TRANSIENT_A_MPTCP_FLAGS]) &
+	     MPTCP_INFO_FLAG_FALLBACK))
+		print_str("mptcp", " %s", "fallback");
 	attr = tb[POST_TRANSIENT_A_STATE];
 	if (attr)
 		print_str("state", " state %s",
@@ -869,6 +882,7 @@ static void print_policy(const char *lead, const struct nlattr *nest)
 		{ POST_POLICY_A_MULTIPATH, "multipath" },
 		{ POST_POLICY_A_SECURITY, "security" },
 		{ POST_POLICY_A_RESUME, "resume" },
+		{ POST_POLICY_A_MPTCP, "mptcp" },
 	};
 	const struct nlattr *tb[POST_POLICY_A_MAX + 1] = {};
 	char buf[16], fmt[32];
@@ -1121,6 +1135,7 @@ static const char * const policy_names[POST_POLICY_A_MAX + 1] = {
 	[POST_POLICY_A_LINGER_MS] = "linger",
 	[POST_POLICY_A_REUSE] = "reuse",
 	[POST_POLICY_A_RESUME] = "resume",
+	[POST_POLICY_A_MPTCP] = "mptcp",
 };
 
 struct name_table {
@@ -1445,7 +1460,7 @@ static const char usage_text[] =
 	"  postctl policy show\n"
 	"  postctl policy set [reliability PREF] [boundaries PREF]\n"
 	"                     [multistreaming PREF] [multipath PREF]\n"
-	"                     [security PREF] [resume PREF]\n"
+	"                     [security PREF] [resume PREF] [mptcp PREF]\n"
 	"                     [prefer-dev IFNAME]...\n"
 	"                     [prohibit-dev IFNAME]... [linger MS]\n"
 	"                     [reuse on | off]\n"
@@ -1963,6 +1978,7 @@ static int policy_set(int argc, char **argv)
 		{ "multipath", POST_POLICY_A_MULTIPATH },
 		{ "security", POST_POLICY_A_SECURITY },
 		{ "resume", POST_POLICY_A_RESUME },
+		{ "mptcp", POST_POLICY_A_MPTCP },
 	};
 	bool have_prop[ARRAY_SIZE(props)] = {}, have_linger = false;
 	bool have_reuse = false, reuse = false, any = false;
