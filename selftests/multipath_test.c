@@ -19,6 +19,7 @@
  */
 #include <libgen.h>
 #include <limits.h>
+#include <linux/mptcp.h>
 #include <netinet/tcp.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -1962,6 +1963,577 @@ TEST_F(mp, admin_down_live)
 	expect_only(_metadata, c, s, "end");
 	close(c);
 	close(s);
+}
+
+/* ---- MPTCP as a transport (transparent multipath) ---- */
+
+/* MPTCP limits in both namespaces; B announces its address on path B. */
+static void mptcp_conf(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mp) *self)
+{
+	ASSERT_EQ(0, run(_metadata,
+			 "mptcp limits set subflows 2 add_addr_accepted 2\n",
+			 10000, (const char *[]){ "ip", "-n", self->a, "-batch",
+						  "-", NULL }));
+	ASSERT_EQ(0, run(_metadata,
+			 "mptcp limits set subflows 2 add_addr_accepted 2\n"
+			 "mptcp endpoint add " MP_SRV_B " dev vb1 signal\n",
+			 10000, (const char *[]){ "ip", "-n", self->b, "-batch",
+						  "-", NULL }));
+}
+
+/* A listener in B: socket(@family, @type, @proto) on 0.0.0.0, its port. */
+static int listener_in_b(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mp) *self, int family, int type,
+			 int proto, int *port)
+{
+	struct sockaddr_in any = sin4("0.0.0.0", 0);
+	socklen_t len = sizeof(any);
+	int l, one = 1;
+
+	if (setns(self->fb, CLONE_NEWNET))
+		return -1;
+	l = socket(family, type, proto);
+	if (setns(self->fa, CLONE_NEWNET)) {
+		close(l);
+		return -1;
+	}
+	if (l < 0)
+		return -1;
+	if (setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(l, (void *)&any, sizeof(any)) || listen(l, 16) ||
+	    getsockname(l, (void *)&any, &len) || set_timeouts(l, 5000, 5000)) {
+		close(l);
+		return -1;
+	}
+	*port = ntohs(any.sin_port);
+	return l;
+}
+
+/* MPTCP_INFO's additional subflows of @fd, or -errno. */
+static int mptcp_subflows(int fd, uint32_t *flags)
+{
+	struct mptcp_info mi = {};
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &mi, &len))
+		return -errno;
+	if (flags)
+		*flags = mi.mptcpi_flags;
+	return mi.mptcpi_subflows;
+}
+
+static int wait_subflows(int fd, int want, int ms)
+{
+	double end = now_s() + ms * slow() / 1e3;
+	int n;
+
+	while ((n = mptcp_subflows(fd, NULL)) != want && now_s() < end)
+		usleep(20000);
+	return n;
+}
+
+/* An MPTCP pair: *c in A connected to 192.0.2.2, *s accepted in B. */
+static void mptcp_pair(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mp) *self, int type, int *l, int *c,
+		       int *s)
+{
+	struct sockaddr_in srv;
+	int port;
+
+	*l = listener_in_b(_metadata, self, AF_POST, type, IPPROTO_MPTCP,
+			   &port);
+	ASSERT_LE(0, *l) TH_LOG("MPTCP listener: %s", strerror(errno));
+	srv = sin4(MP_SRV_A, port);
+	*c = socket(AF_POST, type, IPPROTO_MPTCP);
+	ASSERT_LE(0, *c);
+	ASSERT_EQ(0, set_timeouts(*c, 5000, 5000));
+	ASSERT_EQ(0, connect(*c, (void *)&srv, sizeof(srv)))
+		TH_LOG("connect: %s", strerror(errno));
+	*s = accept(*l, NULL, NULL);
+	ASSERT_LE(0, *s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, set_timeouts(*s, 5000, 5000));
+}
+
+/* The output of postctl @args (in this namespace) into @buf. */
+static int postctl_out(const char *args, char *buf, size_t size)
+{
+	char cmd[PATH_MAX + 128];
+	size_t got = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", postctl(), args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (got < size - 1 && !feof(f)) {
+		size_t n = fread(buf + got, 1, size - 1 - got, f);
+
+		if (!n)
+			break;
+		got += n;
+	}
+	buf[got] = 0;
+	return pclose(f);
+}
+
+/*
+ * socket(AF_POST, SOCK_SEQPACKET, IPPROTO_MPTCP): one MPTCP transient,
+ * whose second subflow the kernel's path manager opens to the address
+ * the server announces; AF_POST opens no path of its own.  Messages of
+ * every size keep their boundaries, and MPTCP_INFO, the carrier dump
+ * and SO_PROTOCOL tell what the carrier uses.
+ */
+TEST_F(mp, mptcp_transport)
+{
+	struct post_path_desc d[MAX_PATHS];
+	struct stream *st = &g_st;
+	int l, c, s, proto = 0, rcvbuf = 96 << 10;
+	socklen_t len = sizeof(proto);
+	pthread_t snd, rcv;
+	static char out[8192];
+
+	mptcp_conf(_metadata, self);
+	c = socket(AF_POST, SOCK_SEQPACKET, IPPROTO_MPTCP);
+	ASSERT_LE(0, c);
+	EXPECT_EQ(-ENOTCONN, mptcp_subflows(c, NULL));
+	ASSERT_EQ(0, getsockopt(c, SOL_SOCKET, SO_PROTOCOL, &proto, &len));
+	EXPECT_EQ(IPPROTO_MPTCP, proto);
+	close(c);
+
+	mptcp_pair(_metadata, self, SOCK_SEQPACKET, &l, &c, &s);
+	EXPECT_EQ(1, wait_subflows(c, 1, 5000));
+	EXPECT_EQ(1, wait_subflows(s, 1, 5000));
+	/* no join of its own: MPTCP's subflows are the paths */
+	EXPECT_EQ(1, get_paths(c, d, MAX_PATHS)) log_paths(_metadata, "client", c);
+
+	/*
+	 * Large messages, over several chunks and receive buffers; a small
+	 * receive buffer stops the parser in the middle of what MPTCP gave.
+	 */
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
+	stream_init(st, c, s, 200, 64 << 10, 7, 0, 20, 30);
+	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
+	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
+	stream_join(_metadata, st, snd, rcv, 0);
+	stream_check(_metadata, st);
+	EXPECT_EQ(200, st->sent);
+
+	/* small ones, many to one receive buffer */
+	stream_init(st, c, s, 3000, 100, 3, 0, 20, 30);
+	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
+	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
+	stream_join(_metadata, st, snd, rcv, 0);
+	stream_check(_metadata, st);
+	EXPECT_EQ(3000, st->sent);
+
+	EXPECT_EQ(1, mptcp_subflows(c, NULL));
+	EXPECT_EQ(0, postctl_out("carrier show", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "transient mptcp subflows 2 "))
+		TH_LOG("postctl: %s", out);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/*
+ * The link under MPTCP's first subflow goes down mid-transfer: MPTCP
+ * sends on the other subflow what the first one had not delivered, and
+ * the receiver gets every message exactly once.
+ */
+TEST_F(mp, mptcp_link_down_no_loss)
+{
+	struct stream *st = &g_st;
+	int l, c, s, sent;
+	pthread_t snd, rcv;
+	double end;
+
+	mptcp_conf(_metadata, self);
+	mptcp_pair(_metadata, self, SOCK_SEQPACKET, &l, &c, &s);
+	ASSERT_EQ(1, wait_subflows(c, 1, 5000));
+
+	stream_init(st, c, s, 2000, 4096, 7, 1000, 30, 40);
+	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
+	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
+	end = now_s() + 15;
+	while (__atomic_load_n(&st->sent, __ATOMIC_ACQUIRE) < 1000 &&
+	       !__atomic_load_n(&st->send_done, __ATOMIC_ACQUIRE) && now_s() < end)
+		usleep(5000);
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	sent = __atomic_load_n(&st->sent, __ATOMIC_ACQUIRE);
+	TH_LOG("path A down after %d messages sent", sent);
+	stream_join(_metadata, st, snd, rcv, 0);
+	stream_check(_metadata, st);
+	EXPECT_EQ(2000, st->sent);
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* Reads @len bytes of the pattern from @fd after 200 ms; counts the bad ones. */
+struct drain {
+	int fd;
+	size_t len, bad;
+};
+
+static void *drainer(void *arg)
+{
+	struct drain *d = arg;
+	static char buf[65536];
+	size_t got = 0;
+	double end = now_s() + 10 * slow();
+
+	usleep(200000);
+	while (got < d->len && now_s() < end) {
+		struct pollfd p = { d->fd, POLLIN, 0 };
+		size_t want = d->len - got < sizeof(buf) ? d->len - got : sizeof(buf);
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(d->fd, buf, want, 0);
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n; i++)
+			d->bad += buf[i] != (char)((got + i) * 7);
+		got += n;
+	}
+	d->len = got;
+	return NULL;
+}
+
+/*
+ * A stream carrier over MPTCP talks to a plain MPTCP socket (the
+ * kernel's, nobody's here), both ways; a writer that fills it is woken
+ * by poll() when MPTCP has room again.
+ */
+TEST_F(mp, mptcp_stream_carrier)
+{
+	size_t total = 8 << 20, sent = 0, got = 0, bad = 0;
+	int l, c, s, port, n_wait = 0;
+	struct sockaddr_in srv;
+	static char wbuf[65536], rbuf[65536];
+	double end;
+
+	mptcp_conf(_metadata, self);
+	l = listener_in_b(_metadata, self, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+			  &port);
+	ASSERT_LE(0, l) TH_LOG("MPTCP listener: %s", strerror(errno));
+	srv = sin4(MP_SRV_A, port);
+	c = socket(AF_POST, SOCK_STREAM, IPPROTO_MPTCP);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, connect(c, (void *)&srv, sizeof(srv)))
+		TH_LOG("connect: %s", strerror(errno));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	EXPECT_EQ(1, wait_subflows(c, 1, 5000));
+	ASSERT_EQ(0, fcntl(c, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(0, fcntl(s, F_SETFL, O_NONBLOCK));
+
+	/*
+	 * Fill it, until the peer's window is full too and nothing but the
+	 * reader makes room: the writer must wait, and is woken.
+	 */
+	for (int idle = 0; idle < 3; idle++) {
+		for (;;) {
+			ssize_t n;
+
+			for (size_t i = 0; i < sizeof(wbuf); i++)
+				wbuf[i] = (char)((sent + i) * 7);
+			n = send(c, wbuf, sizeof(wbuf), MSG_NOSIGNAL);
+			if (n < 0)
+				break;
+			sent += n;
+			idle = -1;
+			ASSERT_GT(total, sent);
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		usleep(100000 * slow());
+	}
+	n_wait++;
+	/* poll() sleeps until MPTCP has room again, then wakes at once */
+	{
+		struct pollfd p = { c, POLLOUT, 0 };
+		struct drain d = { s, sent, 0 };
+		pthread_t th;
+		double t;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, drainer, &d));
+		t = now_s();
+		EXPECT_EQ(1, poll(&p, 1, 8000 * slow()));
+		t = now_s() - t;
+		pthread_join(th, NULL);
+		EXPECT_TRUE(p.revents & POLLOUT);
+		EXPECT_GT(3.0 * slow(), t) TH_LOG("poll() woke after %.2f s", t);
+		EXPECT_EQ(sent, d.len);
+		EXPECT_EQ(0U, d.bad);
+		got = d.len;
+	}
+
+	end = now_s() + 30 * slow();
+	while (got < total && now_s() < end) {
+		struct pollfd p[2] = { { c, sent < total ? POLLOUT : 0, 0 },
+				       { s, POLLIN, 0 } };
+		ssize_t n;
+
+		if (poll(p, 2, 1000) < 0)
+			break;
+		if (p[0].revents & POLLOUT) {
+			size_t want = total - sent < sizeof(wbuf) ?
+				      total - sent : sizeof(wbuf);
+
+			for (size_t i = 0; i < want; i++)
+				wbuf[i] = (char)((sent + i) * 7);
+			n = send(c, wbuf, want, MSG_NOSIGNAL);
+			if (n > 0)
+				sent += n;
+			else if (errno == EAGAIN)
+				n_wait++;
+			else
+				break;
+		}
+		if (p[1].revents & POLLIN) {
+			n = recv(s, rbuf, sizeof(rbuf), 0);
+			if (n <= 0)
+				break;
+			for (ssize_t i = 0; i < n; i++)
+				bad += rbuf[i] != (char)((got + i) * 7);
+			got += n;
+		}
+	}
+	EXPECT_EQ(total, sent);
+	EXPECT_EQ(total, got);
+	EXPECT_EQ(0U, bad);
+	TH_LOG("%d sends found no room", n_wait);
+	EXPECT_LE(1, n_wait);
+
+	/* the other way, and the end of the stream */
+	ASSERT_EQ(5, send(s, "pong!", 5, 0));
+	ASSERT_EQ(0, shutdown(s, SHUT_WR));
+	ASSERT_EQ(0, fcntl(c, F_SETFL, 0));
+	ASSERT_EQ(0, set_timeouts(c, 5000, 5000));
+	got = 0;
+	for (ssize_t n; got < 5 && (n = recv(c, rbuf + got, 5 - got, 0)) > 0;)
+		got += n;
+	EXPECT_EQ(5U, got);
+	EXPECT_EQ(0, memcmp(rbuf, "pong!", 5));
+	EXPECT_EQ(0, recv(c, rbuf, 1, 0));
+	close(c);
+	close(s);
+	close(l);
+}
+
+/* Turn MPTCP off in this namespace (A). */
+static int mptcp_enable(int on)
+{
+	int fd = open("/proc/sys/net/mptcp/enabled", O_WRONLY | O_CLOEXEC);
+	int ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, on ? "1" : "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* A message carrier with @proto connects to @srv; errno or 0. */
+static int try_connect(const struct sockaddr_in *srv, int proto, int *c)
+{
+	int err;
+
+	*c = socket(AF_POST, SOCK_SEQPACKET, proto);
+	if (*c < 0)
+		return errno;
+	if (!connect(*c, (void *)srv, sizeof(*srv)))
+		return 0;
+	err = errno;
+	close(*c);
+	*c = -1;
+	return err;
+}
+
+/* One message each way between @c and a carrier listener @l accepts. */
+static void exchange(struct __test_metadata *_metadata, int l, int c)
+{
+	struct rinfo ri;
+	char buf[64];
+	int s;
+
+	ASSERT_EQ(0, set_timeouts(c, 5000, 5000));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, set_timeouts(s, 5000, 5000));
+	ASSERT_EQ(5, msend(c, "hello", 5, 0, -1, NULL, 0));
+	ASSERT_EQ(5, mrecv(s, buf, sizeof(buf), 0, &ri))
+		TH_LOG("recv: %s", strerror(errno));
+	EXPECT_EQ(1, ri.eor);
+	ASSERT_EQ(3, msend(s, "bye", 3, 0, -1, NULL, 0));
+	ASSERT_EQ(3, mrecv(c, buf, sizeof(buf), 0, &ri));
+	close(s);
+}
+
+/*
+ * The policy chooses MPTCP for carriers that leave the protocol to it;
+ * an MPTCP carrier talks to a TCP one (MPTCP falls back); what cannot
+ * be had fails with the errno socket() or connect() would give.
+ */
+TEST_F(mp, mptcp_policy)
+{
+	struct sockaddr_in msrv, cand = sin4(MP_SRV_B, 0);
+	struct post_path_desc d[MAX_PATHS];
+	struct post_policy_opt po = {};
+	static char out[8192];
+	int c, ml, port, n;
+
+	ml = listener_in_b(_metadata, self, AF_POST, SOCK_SEQPACKET,
+			   IPPROTO_MPTCP, &port);
+	ASSERT_LE(0, ml) TH_LOG("MPTCP listener: %s", strerror(errno));
+	msrv = sin4(MP_SRV_A, port);
+
+	/* bad input */
+	EXPECT_EQ(-1, socket(AF_POST, SOCK_SEQPACKET, IPPROTO_UDP));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	EXPECT_EQ(-1, socket(AF_POST, SOCK_STREAM, IPPROTO_SCTP));
+	EXPECT_EQ(EPROTONOSUPPORT, errno);
+	po.pref[POST_PROP_MPTCP] = POST_PREF_MAX + 1;
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, c);
+	EXPECT_EQ(-1, setsockopt(c, SOL_POST, POST_POLICY, &po, sizeof(po)));
+	EXPECT_EQ(EINVAL, errno);
+	close(c);
+	ASSERT_NE(0, run(_metadata, NULL, 10000, (const char *[]){
+			postctl(), "policy", "set", "mptcp", "sometimes", NULL }));
+
+	/* a TCP carrier has no MPTCP_INFO, whatever the peer */
+	ASSERT_EQ(0, try_connect(&msrv, 0, &c));
+	EXPECT_EQ(-EOPNOTSUPP, mptcp_subflows(c, NULL));
+	exchange(_metadata, ml, c);
+	close(c);
+
+	/*
+	 * The carrier's own policy requires MPTCP; a candidate address is a
+	 * path of its association, but MPTCP's path manager alone opens
+	 * subflows: AF_POST joins nothing.
+	 */
+	po.pref[POST_PROP_MPTCP] = POST_PREF_REQUIRE;
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_POLICY, &po, sizeof(po)));
+	ASSERT_EQ(0, setsockopt(c, SOL_POST, POST_REMOTE_ADD, &cand, sizeof(cand)));
+	ASSERT_EQ(0, connect(c, (void *)&msrv, sizeof(msrv)));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(0, mptcp_subflows(c, NULL));
+	usleep(300000 * slow());
+	n = get_paths(c, d, MAX_PATHS);
+	EXPECT_EQ(2, n) log_paths(_metadata, "client", c);
+	EXPECT_EQ(1, n_up(d, n)) log_paths(_metadata, "client", c);
+	close(c);
+
+	/* an MPTCP carrier to a TCP one: MPTCP falls back to TCP */
+	ASSERT_EQ(0, try_connect(&self->srv, IPPROTO_MPTCP, &c));
+	exchange(_metadata, self->l, c);
+	EXPECT_EQ(-EOPNOTSUPP, mptcp_subflows(c, NULL));
+	EXPECT_EQ(0, postctl_out("carrier show", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "transient mptcp subflows 1 fallback "))
+		TH_LOG("postctl: %s", out);
+	close(c);
+
+	/* the system policy requires MPTCP: protocol 0 takes it */
+	ASSERT_EQ(0, run(_metadata, NULL, 10000, (const char *[]){
+			postctl(), "policy", "set", "mptcp", "require", NULL }));
+	ASSERT_EQ(0, try_connect(&msrv, 0, &c));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(0, mptcp_subflows(c, NULL));
+	close(c);
+	/* ... but IPPROTO_TCP asks for TCP */
+	ASSERT_EQ(0, try_connect(&msrv, IPPROTO_TCP, &c));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(-EOPNOTSUPP, mptcp_subflows(c, NULL));
+	close(c);
+
+	/* MPTCP off in the namespace: required fails, preferred is TCP */
+	ASSERT_EQ(0, mptcp_enable(0));
+	EXPECT_EQ(ENOPROTOOPT, try_connect(&msrv, 0, &c));
+	EXPECT_EQ(ENOPROTOOPT, try_connect(&msrv, IPPROTO_MPTCP, &c));
+	ASSERT_EQ(0, run(_metadata, NULL, 10000, (const char *[]){
+			postctl(), "policy", "set", "mptcp", "prefer", NULL }));
+	ASSERT_EQ(0, try_connect(&msrv, 0, &c));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(-EOPNOTSUPP, mptcp_subflows(c, NULL));
+	close(c);
+	ASSERT_EQ(0, mptcp_enable(1));
+	ASSERT_EQ(0, try_connect(&msrv, 0, &c));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(0, mptcp_subflows(c, NULL));
+	close(c);
+
+	/* the system prohibits it: asking for it is EACCES */
+	ASSERT_EQ(0, run(_metadata, NULL, 10000, (const char *[]){
+			postctl(), "policy", "set", "mptcp", "prohibit", NULL }));
+	EXPECT_EQ(EACCES, try_connect(&msrv, IPPROTO_MPTCP, &c));
+	ASSERT_EQ(0, try_connect(&msrv, 0, &c));
+	exchange(_metadata, ml, c);
+	EXPECT_EQ(-EOPNOTSUPP, mptcp_subflows(c, NULL));
+	close(c);
+	close(ml);
+}
+
+/*
+ * A peer that is not AF_POST, over MPTCP: its garbage resets the
+ * carrier with EPROTO, as over TCP, on either side (accept() returns
+ * the broken carrier, as it would a reset TCP connection); a good
+ * carrier follows on the same listener.
+ */
+TEST_F(mp, mptcp_garbage_peer)
+{
+	struct sockaddr_in srv;
+	int l, ml, c, s, r, port, mport;
+	char junk[256], buf[64];
+	ssize_t n;
+
+	memset(junk, 0xa5, sizeof(junk));
+	l = listener_in_b(_metadata, self, AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+			  &port);
+	ASSERT_LE(0, l);
+	srv = sin4(MP_SRV_A, port);
+	c = socket(AF_POST, SOCK_SEQPACKET, IPPROTO_MPTCP);
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, set_timeouts(c, 5000, 5000));
+	ASSERT_EQ(0, connect(c, (void *)&srv, sizeof(srv)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	ASSERT_EQ((ssize_t)sizeof(junk), send(s, junk, sizeof(junk), 0));
+	EXPECT_EQ(-1, recv(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(EPROTO, errno) TH_LOG("recv: %s", strerror(errno));
+	close(c);
+	close(s);
+	close(l);
+
+	ml = listener_in_b(_metadata, self, AF_POST, SOCK_SEQPACKET,
+			   IPPROTO_MPTCP, &mport);
+	ASSERT_LE(0, ml);
+	srv = sin4(MP_SRV_A, mport);
+	r = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, connect(r, (void *)&srv, sizeof(srv)));
+	ASSERT_EQ((ssize_t)sizeof(junk), send(r, junk, sizeof(junk), 0));
+	s = accept(ml, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, set_timeouts(s, 5000, 5000));
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(EPROTO, errno) TH_LOG("recv: %s", strerror(errno));
+	close(s);
+	/* and reset at the peer, after our HELLO */
+	ASSERT_EQ(0, set_timeouts(r, 5000, 5000));
+	while ((n = recv(r, buf, sizeof(buf), 0)) > 0)
+		;
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNRESET, errno) TH_LOG("recv: %s", strerror(errno));
+	close(r);
+	ASSERT_EQ(0, try_connect(&srv, IPPROTO_MPTCP, &c));
+	exchange(_metadata, ml, c);
+	close(c);
+	close(ml);
 }
 
 TEST_HARNESS_MAIN
