@@ -403,7 +403,7 @@ static void fuzz_cmsgs(uint32_t *s, char *cb, size_t *len)
 static void fuzz_once(struct nspair *p, const struct sockaddr_in *la, uint32_t *s,
 		      int *fds)
 {
-	static const int levels[] = { SOL_SOCKET, SOL_TCP, SOL_POST, SOL_IP, 0 };
+	static const int levels[] = { SOL_SOCKET, SOL_TCP, SOL_POST, SOL_IP, SOL_MPTCP, 0 };
 	char buf[70000], cb[512] __attribute__((aligned(8)));
 	int k = rnd(s) % FUZZ_FDS, fd = fds[k];
 	struct sockaddr_in6 a6;
@@ -418,7 +418,8 @@ static void fuzz_once(struct nspair *p, const struct sockaddr_in *la, uint32_t *
 	case 0:
 		if (fd >= 0)
 			close(fd);
-		fds[k] = socket(AF_POST, rnd(s) % 3 ? SOCK_SEQPACKET : SOCK_STREAM, 0);
+		fds[k] = socket(AF_POST, rnd(s) % 3 ? SOCK_SEQPACKET : SOCK_STREAM,
+				rnd(s) % 4 ? 0 : IPPROTO_MPTCP);
 		if (fds[k] >= 0) {
 			struct timeval tv = { 0, 20000 };
 
@@ -474,7 +475,7 @@ static void fuzz_once(struct nspair *p, const struct sockaddr_in *la, uint32_t *
 		break;
 	case 7:
 		sl = rnd(s) % 40;
-		getsockopt(fd, levels[rnd(s) % 5], rnd(s) % 40, val, &sl);
+		getsockopt(fd, levels[rnd(s) % 6], rnd(s) % 40, val, &sl);
 		break;
 	case 8:
 	case 9:
