@@ -490,8 +490,9 @@ static int scen_hol(void)
 #define MP_SNDBUF	(1 << 20)	/* five times both paths' BDP and queues */
 #define MP_MAX_PATHS	8
 
-enum mp_kind { MP_POST, MP_TCP, MP_MPTCP };
-static const char *const mp_names[] = { "post", "tcp", "mptcp" };
+/* MP_POST_MPTCP: an AF_POST carrier over one MPTCP transient */
+enum mp_kind { MP_POST, MP_TCP, MP_MPTCP, MP_POST_MPTCP, MP_KINDS };
+static const char *const mp_names[] = { "post", "tcp", "mptcp", "post/mptcp" };
 
 static struct nspair mpn;	/* fa: server, fb: client */
 
@@ -711,9 +712,10 @@ struct mp_opts {
 static int mp_connect(enum mp_kind k, const struct mp_opts *o, int *c, int *s,
 		      int *l)
 {
-	int family = k == MP_POST ? AF_POST : AF_INET;
-	int type = k == MP_POST ? SOCK_SEQPACKET : SOCK_STREAM;
-	int proto = k == MP_MPTCP ? IPPROTO_MPTCP : 0;
+	int post = k == MP_POST || k == MP_POST_MPTCP;
+	int family = post ? AF_POST : AF_INET;
+	int type = post ? SOCK_SEQPACKET : SOCK_STREAM;
+	int proto = k == MP_MPTCP || k == MP_POST_MPTCP ? IPPROTO_MPTCP : 0;
 	struct sockaddr_in a = sin4("0.0.0.0", 0), rb = sin4(MP_SRV_B, 0);
 	struct timeval tv = { 10, 0 };
 	socklen_t len = sizeof(a);
@@ -733,7 +735,7 @@ static int mp_connect(enum mp_kind k, const struct mp_opts *o, int *c, int *s,
 	*c = socket(family, type, proto);
 	if (*c < 0)
 		goto fail;
-	if (k == MP_POST) {
+	if (post) {
 		uint32_t nice = o->nice;
 
 		if (o->sndbuf &&
@@ -743,7 +745,8 @@ static int mp_connect(enum mp_kind k, const struct mp_opts *o, int *c, int *s,
 		if (o->nice >= 0 &&
 		    setsockopt(*c, SOL_POST, POST_NICENESS, &nice, sizeof(nice)))
 			goto fail;
-		if (setsockopt(*c, SOL_POST, POST_REMOTE_ADD, &rb, sizeof(rb)))
+		if (k == MP_POST &&
+		    setsockopt(*c, SOL_POST, POST_REMOTE_ADD, &rb, sizeof(rb)))
 			goto fail;
 	}
 	if (connect(*c, (void *)&a, sizeof(a)))
@@ -753,7 +756,7 @@ static int mp_connect(enum mp_kind k, const struct mp_opts *o, int *c, int *s,
 		goto fail;
 	setsockopt(*c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(*s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (k != MP_POST) {
+	if (!post) {
 		setsockopt(*c, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(*s, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
@@ -862,14 +865,15 @@ static int mp_bulk_run(enum mp_kind k, struct mp_result *r)
 	memset(r, 0, sizeof(*r));
 	if (!b)
 		return -1;
-	b->f.family = k == MP_POST ? AF_POST : AF_INET;
+	b->f.family = k == MP_POST || k == MP_POST_MPTCP ? AF_POST : AF_INET;
 	if (mp_connect(k, &o, &b->c, &b->s, &b->l)) {
 		free(b);
 		return -1;
 	}
 	if (k == MP_POST) {
 		r->paths = mp_paths_up(b->c, 2, 5.0);
-	} else if (k == MP_MPTCP) {
+	} else {
+		/* through the carrier, SOL_MPTCP is its transient's */
 		struct mptcp_info mi = {};
 		socklen_t len = sizeof(mi);
 
@@ -904,7 +908,7 @@ static int mp_bulk_run(enum mp_kind k, struct mp_result *r)
 		n = !!(pa && pa->state == 1) + !!(pb && pb->state == 1);
 		if (n < r->paths)
 			r->paths = n;
-	} else if (k == MP_MPTCP) {
+	} else if (k == MP_MPTCP || k == MP_POST_MPTCP) {
 		int on_a, on_b, n = mptcp_subflows(b->c, &on_a, &on_b);
 		struct mptcp_info mi = {};
 		socklen_t len = sizeof(mi);
@@ -1365,9 +1369,9 @@ static int fo_report(const char *label, const struct mp_opts *o)
 
 static int scen_mp(void)
 {
-	struct mp_result res[3][MP_REPS];
-	double med[3], t_start = now_s();
-	int mptcp_ok, err = 0, have_mptcp, post_ok = 1;
+	struct mp_result res[MP_KINDS][MP_REPS];
+	double med[MP_KINDS], t_start = now_s();
+	int mptcp_ok, err = 0, have_mptcp, post_ok = 1, post_mptcp_ok = 1;
 
 	if (mp_setup()) {
 		printf("mp: cannot set up the two-path namespaces\n");
@@ -1396,8 +1400,8 @@ static int scen_mp(void)
 
 	/* interleaved, so that a noisy neighbour hurts all three alike */
 	for (int i = 0; i < MP_REPS && !err; i++)
-		for (int k = 0; k < 3 && !err; k++) {
-			if (k == MP_MPTCP && !have_mptcp) {
+		for (int k = 0; k < MP_KINDS && !err; k++) {
+			if ((k == MP_MPTCP || k == MP_POST_MPTCP) && !have_mptcp) {
 				memset(&res[k][i], 0, sizeof(res[k][i]));
 				continue;
 			}
@@ -1409,11 +1413,13 @@ static int scen_mp(void)
 				have_mptcp = 0;
 				err = 0;
 			}
+			if (err && k == MP_POST_MPTCP)
+				post_mptcp_ok = 0;
 		}
 	if (err)
 		goto out;
 
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < MP_KINDS; k++) {
 		struct mp_result *m = &res[k][0];
 		double v[MP_REPS];
 
@@ -1424,9 +1430,9 @@ static int scen_mp(void)
 		for (int i = 0; i < MP_REPS; i++)
 			if (res[k][i].mbs == med[k])
 				m = &res[k][i];
-		if (k == MP_MPTCP && !have_mptcp)
+		if ((k == MP_MPTCP || k == MP_POST_MPTCP) && !have_mptcp)
 			continue;
-		printf("mp %-5s %6.2f MB/s (runs", mp_names[k], med[k]);
+		printf("mp %-10s %6.2f MB/s (runs", mp_names[k], med[k]);
 		for (int i = 0; i < MP_REPS; i++)
 			printf(" %.2f", res[k][i].mbs);
 		printf("), wire bytes on A/B %2.0f%%/%2.0f%%", m->share_a * 100,
@@ -1434,7 +1440,7 @@ static int scen_mp(void)
 		if (k == MP_POST)
 			printf(", paths up %d, srtt A %.0f ms B %.0f ms",
 			       m->paths, m->rtt_a, m->rtt_b);
-		if (k == MP_MPTCP)
+		if (k == MP_MPTCP || k == MP_POST_MPTCP)
 			printf(", %d subflows (A %d, B %d; mptcpi_subflows %d)%s",
 			       m->paths, m->on_a, m->on_b, m->mptcpi_subflows,
 			       m->fallback ? ", fell back to TCP" : "");
@@ -1470,6 +1476,13 @@ static int scen_mp(void)
 			   med[MP_MPTCP] > 0 ? med[MP_POST] / med[MP_MPTCP] : 0,
 			   1.0, 1, "MB/s", !mptcp_ok ? "NOT COMPARABLE" :
 			   !post_ok ? "MISSED (one path)" : NULL);
+	/* transparent multipath: what the carrier costs over MPTCP itself */
+	if (have_mptcp)
+		verdict_vs("post/mptcp vs mptcp", "mptcp", med[MP_MPTCP],
+			   med[MP_POST_MPTCP],
+			   med[MP_MPTCP] > 0 ? med[MP_POST_MPTCP] / med[MP_MPTCP] : 0,
+			   0.9, 1, "MB/s", !mptcp_ok ? "NOT COMPARABLE" :
+			   !post_mptcp_ok ? "FAILED" : NULL);
 	fflush(stdout);
 
 	{

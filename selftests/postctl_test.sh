@@ -78,10 +78,10 @@ run $P -n $A path del assoc "$id" id 1
 run $P -n $A path del assoc "$id" id 1
 [ $rc = 1 ] && grep -qx "Error: no path with this id" <<<"$out"; ok $? "path del of an unknown id"
 
-run $P -n $A policy set linger 0 reuse on reliability require resume prefer
+run $P -n $A policy set linger 0 reuse on reliability require resume prefer mptcp avoid
 [ $rc = 0 ]; ok $? "policy set"
 run $P -n $A -j policy show
-[ $rc = 0 ] && json 'd[0]["linger_ms"] == 0 and d[0]["reliability"] == "require" and d[0]["resume"] == "prefer"' <<<"$out"
+[ $rc = 0 ] && json 'd[0]["linger_ms"] == 0 and d[0]["reliability"] == "require" and d[0]["resume"] == "prefer" and d[0]["mptcp"] == "avoid"' <<<"$out"
 ok $? "policy show"
 
 # (setns() itself needs privilege: enter the namespace first)

@@ -123,6 +123,10 @@ void post_xprt_rx_lock(struct post_transient *t)
 		lock_sock(t->sock->sk);
 }
 
+/**
+ * post_xprt_rx_unlock - unlock a transient's parser
+ * @t: the transient, post_xprt_rx_lock() held
+ */
 void post_xprt_rx_unlock(struct post_transient *t)
 {
 	if (t->mptcp)
