@@ -1497,6 +1497,71 @@ TEST_F(mp, link_down_no_loss)
 }
 
 
+/*
+ * The accepting side sends before the client's join reaches it, over a
+ * slow path A; once the join is in, path A dies with those messages
+ * still in flight: they are sent again on path B, and the client gets
+ * every one exactly once.
+ */
+TEST_F(mp, server_prejoin_no_loss)
+{
+	static char buf[4096], rbuf[8192];
+	int c, s, i, sent = 0, got = 0, dups = 0, bad = 0, on_b = 0;
+	uint8_t seen[64] = {};
+	struct rinfo ri;
+	uint32_t cb;
+	double end;
+
+	/*
+	 * Path A's server side drains 2 Mbit/s: what it sends waits there;
+	 * path B's client side delays 300 ms: the join takes 600 ms or more.
+	 */
+	ASSERT_EQ(0, run(_metadata, "qdisc add dev vb0 root netem rate 2mbit limit 10000\n",
+			 10000, (const char *[]){ "tc", "-n", self->b, "-batch",
+						  "-", NULL }));
+	ASSERT_EQ(0, run(_metadata, "qdisc add dev va1 root netem delay 300ms\n",
+			 10000, (const char *[]){ "tc", "-n", self->a, "-batch",
+						  "-", NULL }));
+	mp_pair(_metadata, self, 1, 0, &c, &s);
+	for (i = 0; i < 64; i++) {
+		memset(buf, i, sizeof(buf));
+		if (msend(s, buf, sizeof(buf), MSG_DONTWAIT, 7, NULL, 0) !=
+		    (ssize_t)sizeof(buf))
+			break;
+		sent++;
+	}
+	ASSERT_LE(16, sent) TH_LOG("only %d sent: %s", sent, strerror(errno));
+	both_paths_up(_metadata, c, s);
+	cb = path_of(_metadata, c, 0, MP_SRV_B);
+	/* what path A holds is lost with it */
+	ASSERT_EQ(0, if_conf("va0", NULL, 0));
+
+	end = now_s() + 30 * slow();
+	while (got < sent && now_s() < end) {
+		ssize_t n = mrecv(c, rbuf, sizeof(rbuf), 0, &ri);
+
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		ASSERT_EQ((ssize_t)sizeof(buf), n) TH_LOG("recv: %s", strerror(errno));
+		i = (uint8_t)rbuf[0];
+		if (i >= sent || rbuf[sizeof(buf) - 1] != rbuf[0])
+			bad++;
+		else if (seen[i]++)
+			dups++;
+		else
+			got++;
+		on_b += ri.path == cb;
+	}
+	TH_LOG("%d of %d messages, %d of them on path B", got, sent, on_b);
+	log_paths(_metadata, "server", s);
+	EXPECT_EQ(sent, got);
+	EXPECT_EQ(0, dups);
+	EXPECT_EQ(0, bad);
+	EXPECT_LE(1, on_b);
+	close(c);
+	close(s);
+}
+
 /* ---- 11: a policy that keeps carriers on one path ---- */
 
 /*

@@ -207,6 +207,9 @@ static void post_carrier_established(struct sock *sk, bool passive)
 		set_bit(POST_F_MULTIPATH, &post_sk(sk)->flags);
 		set_bit(POST_F_JOIN, &post_sk(sk)->flags);
 	}
+	/* the peer may join: what goes before that may need sending again */
+	if (passive && post_carrier_multipath(sk))
+		set_bit(POST_F_RETAIN, &post_sk(sk)->flags);
 	post_assoc_attach(sk, passive);
 	if (post_is_msg(sk)) {
 		int err = post_tx_push(sk, t);

@@ -742,6 +742,12 @@ enum {
 	POST_F_REJOIN,		/* ... again at @rejoin_at */
 	POST_F_ADVERTISE,	/* POST_ADVERTISE: HELLO names our addresses */
 	POST_F_ADMIN,		/* the administrator changed a path */
+	/*
+	 * Keeps what it sends until it is acknowledged: an accepted
+	 * carrier that a join may reach, so that what it sends before the
+	 * first join is sent again if its first path dies after it.
+	 */
+	POST_F_RETAIN,
 };
 
 /**

@@ -470,13 +470,14 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m);
  * post_sched_retain - keep sent messages until the peer acknowledges them
  * @sk: the carrier
  *
- * A carrier that may resume on a new transport, or that has several,
- * sends again what a lost one may have lost.
+ * A carrier that may resume on a new transport, or that has several
+ * or may be joined, sends again what a lost one may have lost.
  */
 bool post_sched_retain(struct sock *sk)
 {
 	return READ_ONCE(post_sk(sk)->resumable) ||
-	       test_bit(POST_F_MULTIPATH, &post_sk(sk)->flags);
+	       test_bit(POST_F_MULTIPATH, &post_sk(sk)->flags) ||
+	       test_bit(POST_F_RETAIN, &post_sk(sk)->flags);
 }
 
 /* The last chunk of @m went to the transport. */
