@@ -851,6 +851,17 @@ static void stream_join(struct __test_metadata *_metadata, struct stream *st,
 
 /* ---- 1: POST_REMOTE_ADD input checking ---- */
 
+/* Send all of @st and receive it, then check it arrived whole, once. */
+static void stream_run(struct __test_metadata *_metadata, struct stream *st)
+{
+	pthread_t snd, rcv;
+
+	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
+	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
+	stream_join(_metadata, st, snd, rcv, 0);
+	stream_check(_metadata, st);
+}
+
 TEST_F(mp, remote_add_bad_input)
 {
 	struct sockaddr_in b = sin4(MP_SRV_B, 0), un = b;
@@ -1112,7 +1123,6 @@ TEST_F(mp, bulk_uses_both)
 	struct post_path_desc d[MAX_PATHS];
 	int c, s, n, sndbuf = 4 << 20, per[MAX_PATHS] = {}, other = 0;
 	struct stream *st = &g_st;
-	pthread_t snd, rcv;
 
 	/*
 	 * 50 Mbit/s each: 300 x 64 KiB (157 Mbit) take 3 s on one path.
@@ -1130,10 +1140,7 @@ TEST_F(mp, bulk_uses_both)
 	both_paths_up(_metadata, c, s);
 
 	stream_init(st, c, s, 300, 64 << 10, 7, 0, 20, 30);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	stream_join(_metadata, st, snd, rcv, 0);
-	stream_check(_metadata, st);
+	stream_run(_metadata, st);
 	EXPECT_EQ(300, st->sent);
 
 	n = get_paths(s, d, MAX_PATHS);
@@ -1410,7 +1417,6 @@ TEST_F(mp, backup_unused)
 	struct post_path_desc d[MAX_PATHS];
 	const struct post_path_desc *bp;
 	struct stream *st = &g_st;
-	pthread_t snd, rcv;
 	uint32_t newid, sa;
 	int c, s, n, elsewhere = 0;
 
@@ -1430,10 +1436,7 @@ TEST_F(mp, backup_unused)
 
 	/* a burst with no path given: everything on path A */
 	stream_init(st, c, s, 100, 16 << 10, -1, 0, 15, 25);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	stream_join(_metadata, st, snd, rcv, 0);
-	stream_check(_metadata, st);
+	stream_run(_metadata, st);
 	EXPECT_EQ(100, st->sent);
 	for (int i = 0; i < st->sent; i++)
 		elsewhere += st->count[i] && st->path[i] != sa;
@@ -1445,13 +1448,33 @@ TEST_F(mp, backup_unused)
 
 /* ---- 10: a path fails under a stream, nothing is lost ---- */
 
+/*
+ * Start @st's threads and, once 1000 messages are sent, set path A's
+ * link down (ip link set va0 down, without a process's start-up
+ * delay); *@sent: how many were sent by then.
+ */
+static void stream_drop_a(struct __test_metadata *_metadata,
+			  struct stream *st, pthread_t *snd, pthread_t *rcv,
+			  int *sent)
+{
+	double end = now_s() + 15;
+
+	ASSERT_EQ(0, pthread_create(rcv, NULL, receiver, st));
+	ASSERT_EQ(0, pthread_create(snd, NULL, sender, st));
+	while (__atomic_load_n(&st->sent, __ATOMIC_ACQUIRE) < 1000 &&
+	       !__atomic_load_n(&st->send_done, __ATOMIC_ACQUIRE) && now_s() < end)
+		usleep(5000);
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	*sent = __atomic_load_n(&st->sent, __ATOMIC_ACQUIRE);
+	TH_LOG("path A down after %d messages sent", *sent);
+}
+
 TEST_F(mp, link_down_no_loss)
 {
 	struct stream *st = &g_st;
 	int c, s, drop_seq, before_a = 0, late = 0, sent;
 	uint32_t sa, sb;
 	pthread_t snd, rcv;
-	double end;
 
 	mp_pair(_metadata, self, 1, 1000, &c, &s);
 	both_paths_up(_metadata, c, s);
@@ -1461,22 +1484,13 @@ TEST_F(mp, link_down_no_loss)
 	ASSERT_NE(0U, sb);
 
 	stream_init(st, c, s, 2000, 4096, 7, 1000, 20, 30);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	end = now_s() + 15;
-	while (__atomic_load_n(&st->sent, __ATOMIC_ACQUIRE) < 1000 &&
-	       !__atomic_load_n(&st->send_done, __ATOMIC_ACQUIRE) && now_s() < end)
-		usleep(5000);
-	/* ip link set va0 down, without a process's start-up delay */
-	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	stream_drop_a(_metadata, st, &snd, &rcv, &sent);
 	/*
-	 * A message whose sendmsg() began after this read of the counter
+	 * A message whose sendmsg() began after that read of the counter
 	 * cannot have used path A: any later seq started after the link
 	 * was down.
 	 */
-	sent = __atomic_load_n(&st->sent, __ATOMIC_ACQUIRE);
 	drop_seq = sent + 1;
-	TH_LOG("path A down after %d messages sent", sent);
 	stream_join(_metadata, st, snd, rcv, 0);
 	stream_check(_metadata, st);
 	EXPECT_EQ(2000, st->sent);
@@ -2155,7 +2169,6 @@ TEST_F(mp, mptcp_transport)
 	struct stream *st = &g_st;
 	int l, c, s, proto = 0, rcvbuf = 96 << 10;
 	socklen_t len = sizeof(proto);
-	pthread_t snd, rcv;
 	static char out[8192];
 
 	mptcp_conf(_metadata, self);
@@ -2178,18 +2191,12 @@ TEST_F(mp, mptcp_transport)
 	 */
 	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)));
 	stream_init(st, c, s, 200, 64 << 10, 7, 0, 20, 30);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	stream_join(_metadata, st, snd, rcv, 0);
-	stream_check(_metadata, st);
+	stream_run(_metadata, st);
 	EXPECT_EQ(200, st->sent);
 
 	/* small ones, many to one receive buffer */
 	stream_init(st, c, s, 3000, 100, 3, 0, 20, 30);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	stream_join(_metadata, st, snd, rcv, 0);
-	stream_check(_metadata, st);
+	stream_run(_metadata, st);
 	EXPECT_EQ(3000, st->sent);
 
 	EXPECT_EQ(1, mptcp_subflows(c, NULL));
@@ -2211,22 +2218,13 @@ TEST_F(mp, mptcp_link_down_no_loss)
 	struct stream *st = &g_st;
 	int l, c, s, sent;
 	pthread_t snd, rcv;
-	double end;
 
 	mptcp_conf(_metadata, self);
 	mptcp_pair(_metadata, self, SOCK_SEQPACKET, &l, &c, &s);
 	ASSERT_EQ(1, wait_subflows(c, 1, 5000));
 
 	stream_init(st, c, s, 2000, 4096, 7, 1000, 30, 40);
-	ASSERT_EQ(0, pthread_create(&rcv, NULL, receiver, st));
-	ASSERT_EQ(0, pthread_create(&snd, NULL, sender, st));
-	end = now_s() + 15;
-	while (__atomic_load_n(&st->sent, __ATOMIC_ACQUIRE) < 1000 &&
-	       !__atomic_load_n(&st->send_done, __ATOMIC_ACQUIRE) && now_s() < end)
-		usleep(5000);
-	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
-	sent = __atomic_load_n(&st->sent, __ATOMIC_ACQUIRE);
-	TH_LOG("path A down after %d messages sent", sent);
+	stream_drop_a(_metadata, st, &snd, &rcv, &sent);
 	stream_join(_metadata, st, snd, rcv, 0);
 	stream_check(_metadata, st);
 	EXPECT_EQ(2000, st->sent);
