@@ -545,6 +545,9 @@ TEST_F(ns, policy_get_set)
 	EXPECT_EQ(1234U, nl->linger);
 	EXPECT_EQ(ERANGE, set_policy_u32(nl, POST_POLICY_A_RELIABILITY, 9, 1));
 	EXPECT_NE(0, nl->extack[0]);
+	EXPECT_EQ(ERANGE, set_policy_u32(nl, POST_POLICY_A_MPTCP,
+					 POST_PREF_MAX + 1, 1));
+	EXPECT_NE(0, nl->extack[0]);
 	EXPECT_EQ(ENODEV, set_policy_u32(nl, POST_POLICY_A_PROHIBIT_IF, 4242, 0));
 	EXPECT_STREQ("no such interface", nl->extack);
 	EXPECT_EQ(EINVAL, run(nl, req(nl, nl->family, POST_CMD_POLICY_SET, 0)));
@@ -1026,6 +1029,7 @@ static size_t fz_value(struct fuzz *f, enum fuzz_ctx ctx, int type,
 	case FZ_POLICY * 256 + POST_POLICY_A_MULTIPATH:
 	case FZ_POLICY * 256 + POST_POLICY_A_SECURITY:
 	case FZ_POLICY * 256 + POST_POLICY_A_RESUME:
+	case FZ_POLICY * 256 + POST_POLICY_A_MPTCP:
 		b[0] = rnd(&f->s) % (POST_PREF_MAX + 3);	/* some too big */
 		return 1;
 	}
