@@ -1029,6 +1029,7 @@ void post_xprt_sample(struct sock *sk, struct post_transient *t,
 		      struct post_path_info *pi, u8 *state);
 
 /* xprt_mptcp.c */
+int post_mptcp_create(struct net *net, int family, struct socket **res);
 int post_mptcp_read(struct post_transient *t, read_descriptor_t *desc,
 		    sk_read_actor_t actor);
 void post_mptcp_attach(struct post_transient *t);

@@ -123,6 +123,33 @@ int post_mptcp_read(struct post_transient *t, read_descriptor_t *desc,
 	return 0;
 }
 
+/**
+ * post_mptcp_create - create the MPTCP socket of a transient
+ * @net: the carrier's namespace
+ * @family: AF_INET or AF_INET6
+ * @res: the new socket
+ *
+ * The socket is not a kernel socket, unlike a TCP transient's.  MPTCP
+ * takes the lock of a subflow, always a kernel socket, under the lock
+ * of its MPTCP socket (bind, connect, and the clone of a listener when
+ * a connection arrives) without nesting annotations; its own users are
+ * processes, whose sockets are in other lock classes than the
+ * subflows'.  A kernel MPTCP socket and its subflows would share one,
+ * and lockdep would report recursive locking.  MPTCP re-classes the
+ * lock of its own kernel listeners for that, but a listener's clones
+ * take their class from sk_kern_sock again, so only a socket created
+ * as a process's is right in every case.  It is one in all other
+ * respects too: it holds a reference on @net, is counted in
+ * sockstat, and the creating task's LSM and cgroup hooks see it, as
+ * they would see a socket the application opened itself.
+ *
+ * Return: 0 or a negative errno (ENOPROTOOPT if net.mptcp.enabled is 0).
+ */
+int post_mptcp_create(struct net *net, int family, struct socket **res)
+{
+	return __sock_create(net, family, SOCK_STREAM, IPPROTO_MPTCP, res, 0);
+}
+
 /* The MPTCP socket woke its wait queue: room to send, maybe. */
 static int post_mptcp_wake(struct wait_queue_entry *wait, unsigned int mode,
 			   int sync, void *key)

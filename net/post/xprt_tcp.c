@@ -297,19 +297,17 @@ int post_xprt_create(struct sock *sk, int family, struct post_transient **res)
 	struct socket *sock;
 	int err;
 
-	if (pref == POST_PREF_REQUIRE || pref == POST_PREF_PREFER) {
-		err = sock_create_kern(sock_net(sk), family, SOCK_STREAM,
-				       IPPROTO_MPTCP, &sock);
-		if (err && pref == POST_PREF_PREFER)
-			err = sock_create_kern(sock_net(sk), family,
-					       SOCK_STREAM, IPPROTO_TCP, &sock);
-	} else {
+	err = -EPROTONOSUPPORT;
+	if (pref == POST_PREF_REQUIRE || pref == POST_PREF_PREFER)
+		err = post_mptcp_create(sock_net(sk), family, &sock);
+	if (err && pref != POST_PREF_REQUIRE) {
 		err = sock_create_kern(sock_net(sk), family, SOCK_STREAM,
 				       IPPROTO_TCP, &sock);
+		if (!err)
+			sk_net_refcnt_upgrade(sock->sk);
 	}
 	if (err)
 		goto err;
-	sk_net_refcnt_upgrade(sock->sk);
 
 	t = post_xprt_alloc(sk, sock);
 	if (!t) {
@@ -442,9 +440,13 @@ void post_xprt_attach_listener(struct post_transient *t)
  */
 int post_xprt_accept(struct post_transient *lt, struct socket **res)
 {
-	struct proto_accept_arg arg = { .flags = O_NONBLOCK, .kern = true };
 	struct socket *sock = lt->sock, *newsock;
 	struct sock *sk = sock->sk;
+	/* a connection is a kernel socket if its listener is one */
+	struct proto_accept_arg arg = {
+		.flags = O_NONBLOCK,
+		.kern = sk->sk_kern_sock,
+	};
 	int err;
 
 	err = sock_create_lite(sk->sk_family, sk->sk_type, sk->sk_protocol,
