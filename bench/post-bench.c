@@ -14,6 +14,12 @@
  * looking into it: POST_BENCH_TRACE=1 prints the failover every 100 ms (2
  * adds ss of the transients, slow under TCG); POST_BENCH_MP_FO=nice,sndbuf
  * [,pause_ms] runs only the failover, with those settings.
+ *
+ * For profiling "tput" and "rr": POST_BENCH_ONLY=post|tcp runs one side
+ * only, POST_BENCH_SIZE=1024|65536 one message size only, and
+ * POST_BENCH_CPU=1 prints each transfer's CPU time per MB (all CPUs,
+ * from /proc/stat; under TCG, with other work on the host, that varies
+ * less than the rate does) and messages per TCP segment sent.
  */
 #include <netinet/tcp.h>
 #include <net/if.h>
@@ -134,6 +140,50 @@ static void *sink(void *arg)
 	return NULL;
 }
 
+/* CPU time, all CPUs, in /proc/stat ticks: busy and total. */
+static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[10] = {};
+	FILE *f = fopen("/proc/stat", "r");
+
+	*busy = *total = 0;
+	if (!f)
+		return;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9]) >= 8) {
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+		*busy = *total - v[3] - v[4];
+	}
+	fclose(f);
+}
+
+/* TCP segments sent from the calling thread's namespace */
+static unsigned long long tcp_out_segs(void)
+{
+	char hdr[1024], val[1024], *h, *v, *hs, *vs;
+	unsigned long long n = 0;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "Tcp:", 4))
+			continue;
+		h = strtok_r(hdr, " \n", &hs);
+		v = strtok_r(val, " \n", &vs);
+		while (h && v && strcmp(h, "OutSegs")) {
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		if (h && v)
+			n = strtoull(v, NULL, 10);
+	}
+	fclose(f);
+	return n;
+}
+
 /* Goodput of one connection, MB/s. */
 static double goodput(int family, size_t size)
 {
@@ -147,6 +197,9 @@ static double goodput(int family, size_t size)
 
 	if (pair(&f, &c, &sa.s))
 		return -1;
+	unsigned long long b0, t0c, b1, t1c, segs = tcp_out_segs();
+
+	cpu_ticks(&b0, &t0c);
 	pthread_create(&th, NULL, sink, &sa);
 	t0 = now_s();
 	while (now_s() - t0 < SECS) {
@@ -157,6 +210,13 @@ static double goodput(int family, size_t size)
 	shutdown(c, SHUT_WR);
 	pthread_join(th, NULL);
 	t = now_s() - t0;
+	cpu_ticks(&b1, &t1c);
+	if (getenv("POST_BENCH_CPU"))
+		fprintf(stderr, "  %s %zu: %.1f MB/s, cpu busy %.0f%% of %.2f s, %.2f ms/MB, %.2f messages per segment\n",
+			family == AF_POST ? "post" : "tcp", size,
+			sa.bytes / t / 1e6, 100.0 * (b1 - b0) / (t1c - t0c ?: 1),
+			t, (b1 - b0) * 10.0 / (sa.bytes / 1e6),
+			(double)sa.bytes / size / ((tcp_out_segs() - segs) ?: 1));
 	close(c);
 	close(sa.s);
 	return sa.bytes != sent ? -1 : sa.bytes / t / 1e6;
@@ -256,8 +316,11 @@ static void verdict(const char *what, double tcp, double post, double ratio,
 static int scen_tput(void)
 {
 	static const size_t sizes[] = { 1024, 65536 };
+	const char *only = getenv("POST_BENCH_SIZE");	/* for profiling */
 
 	for (size_t i = 0; i < 2; i++) {
+		if (only && strtoul(only, NULL, 0) != sizes[i])
+			continue;
 		double tcp = median3(goodput, AF_INET, sizes[i]);
 		double post = median3(goodput, AF_POST, sizes[i]);
 		char what[32];
