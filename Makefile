@@ -3,6 +3,8 @@
 
 KVER ?= $(shell ls /lib/modules 2>/dev/null | grep '^6\.12.*-amd64$$' | sort -V | tail -1)
 KDIR ?= /lib/modules/$(KVER)/build
+# the debug lane's time limit, seconds (make check-debug)
+DEBUG_TIMEOUT ?= 10800
 SRC_TARBALL := /usr/src/linux-source-6.12.tar.xz
 KSFT_DIR := $(CURDIR)/build/ksft
 CHECKPATCH_DIR := $(CURDIR)/build/checkpatch
@@ -61,7 +63,7 @@ check-debug: deps
 	tools/build-debug-kernel >/dev/null
 	rm -rf build/debug && mkdir -p build/debug && cp -r Kbuild net include build/debug/
 	$(MAKE) -C $$(tools/build-debug-kernel --cached)/src M=$(CURDIR)/build/debug modules
-	tools/vm-run --debug --timeout 10800 -- selftests/run_tests.sh
+	tools/vm-run --debug --timeout $(DEBUG_TIMEOUT) -- selftests/run_tests.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

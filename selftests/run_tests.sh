@@ -18,8 +18,10 @@ tests="$tests ./module_test.sh"
 echo "TAP version 13"
 for t in $tests; do
 	out=$(mktemp)
+	t0=$SECONDS
 	timeout $tmo stdbuf -oL -eL "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	echo "# $t took $((SECONDS - t0)) s"
 	tot=$(grep -E '^# Totals: pass:[0-9]+ fail:[0-9]+' "$out" | tail -1)
 	if [ -z "$tot" ]; then
 		echo "not ok - $t crashed or printed no totals (exit $rc)"
