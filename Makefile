@@ -63,7 +63,9 @@ check-debug: deps
 	tools/build-debug-kernel >/dev/null
 	rm -rf build/debug && mkdir -p build/debug && cp -r Kbuild net include build/debug/
 	$(MAKE) -C $$(tools/build-debug-kernel --cached)/src M=$(CURDIR)/build/debug modules
-	tools/vm-run --debug --timeout $(DEBUG_TIMEOUT) -- selftests/run_tests.sh
+	@start=$$(date +%s); \
+	tools/vm-run --debug --timeout $(DEBUG_TIMEOUT) -- selftests/run_tests.sh && \
+	echo $$(($$(date +%s) - start)) > $$(tools/build-debug-kernel --cached)/lane-seconds
 
 run: deps
 	@$(MAKE) --no-print-directory all
