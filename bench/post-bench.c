@@ -25,6 +25,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
 #include <linux/mptcp.h>
 
@@ -184,12 +185,44 @@ static unsigned long long tcp_out_segs(void)
 	return n;
 }
 
+/* POST_BENCH_CPU: what one transfer cost, from the counters around it */
+struct xfer_cost {
+	unsigned long long busy, total, segs;
+};
+
+static bool xfer_cost_start(struct xfer_cost *x)
+{
+	if (!getenv("POST_BENCH_CPU"))
+		return false;
+	cpu_ticks(&x->busy, &x->total);
+	x->segs = tcp_out_segs();
+	return true;
+}
+
+static void xfer_cost_report(const struct xfer_cost *x, int family,
+			     size_t size, long long bytes, double secs)
+{
+	unsigned long long busy, total, segs = tcp_out_segs() - x->segs;
+	double ms_per_tick = 1e3 / sysconf(_SC_CLK_TCK);
+
+	cpu_ticks(&busy, &total);
+	busy -= x->busy;
+	total -= x->total;
+	fprintf(stderr, "  %s %zu: %.1f MB/s, cpu busy %.0f%% of %.2f s, %.2f ms/MB, %.2f messages per segment\n",
+		family == AF_POST ? "post" : "tcp", size, bytes / secs / 1e6,
+		100.0 * busy / (total ?: 1), secs,
+		busy * ms_per_tick / (bytes / 1e6),
+		(double)bytes / size / (segs ?: 1));
+}
+
 /* Goodput of one connection, MB/s. */
 static double goodput(int family, size_t size)
 {
 	struct flow f = { .family = family, .size = size };
 	static char b[(1 << 20) + 8];
 	struct sink_arg sa = { .f = &f };
+	struct xfer_cost cost;
+	bool report;
 	pthread_t th;
 	double t0, t;
 	long long sent = 0;
@@ -197,9 +230,7 @@ static double goodput(int family, size_t size)
 
 	if (pair(&f, &c, &sa.s))
 		return -1;
-	unsigned long long b0, t0c, b1, t1c, segs = tcp_out_segs();
-
-	cpu_ticks(&b0, &t0c);
+	report = xfer_cost_start(&cost);
 	pthread_create(&th, NULL, sink, &sa);
 	t0 = now_s();
 	while (now_s() - t0 < SECS) {
@@ -210,13 +241,8 @@ static double goodput(int family, size_t size)
 	shutdown(c, SHUT_WR);
 	pthread_join(th, NULL);
 	t = now_s() - t0;
-	cpu_ticks(&b1, &t1c);
-	if (getenv("POST_BENCH_CPU"))
-		fprintf(stderr, "  %s %zu: %.1f MB/s, cpu busy %.0f%% of %.2f s, %.2f ms/MB, %.2f messages per segment\n",
-			family == AF_POST ? "post" : "tcp", size,
-			sa.bytes / t / 1e6, 100.0 * (b1 - b0) / (t1c - t0c ?: 1),
-			t, (b1 - b0) * 10.0 / (sa.bytes / 1e6),
-			(double)sa.bytes / size / ((tcp_out_segs() - segs) ?: 1));
+	if (report)
+		xfer_cost_report(&cost, family, size, sa.bytes, t);
 	close(c);
 	close(sa.s);
 	return sa.bytes != sent ? -1 : sa.bytes / t / 1e6;
