@@ -19,7 +19,9 @@
  * only, POST_BENCH_SIZE=1024|65536 one message size only, and
  * POST_BENCH_CPU=1 prints each transfer's CPU time per MB (all CPUs,
  * from /proc/stat; under TCG, with other work on the host, that varies
- * less than the rate does) and messages per TCP segment sent.
+ * less than the rate does) and messages per TCP segment sent;
+ * POST_BENCH_PIN=1 runs the "tput" sender on CPU 0 and its receiver on
+ * CPU 1 (then `perf record -C 0` profiles the sender alone).
  */
 #include <netinet/tcp.h>
 #include <net/if.h>
@@ -120,11 +122,26 @@ struct sink_arg {
 	long long bytes;
 };
 
+/* POST_BENCH_PIN=1: the calling thread on CPU @cpu (modulo the CPUs) */
+static void pin_cpu(int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (!getenv("POST_BENCH_PIN") || n < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu % n, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 static void *sink(void *arg)
 {
 	struct sink_arg *a = arg;
 	static char b[(1 << 20) + 8];
 	ssize_t n;
+
+	pin_cpu(1);
 
 	for (;;) {
 		if (a->f->family == AF_POST) {
@@ -231,6 +248,7 @@ static double goodput(int family, size_t size)
 	if (pair(&f, &c, &sa.s))
 		return -1;
 	report = xfer_cost_start(&cost);
+	pin_cpu(0);
 	pthread_create(&th, NULL, sink, &sa);
 	t0 = now_s();
 	while (now_s() - t0 < SECS) {
