@@ -1087,6 +1087,56 @@ TEST_F(ns, acks_on_the_wire)
 	close(l);
 }
 
+/*
+ * A large message goes out in order, in chunks of at most 64 KiB sized
+ * to the path's rate: on veth (fast) they grow past the 16 KiB a
+ * transient starts with.
+ */
+TEST_F(ns, chunks_sized_to_the_path)
+{
+	const uint32_t len = 4 << 20;
+	uint32_t off = 0, biggest = 0, plen, flen, hlen;
+	uint8_t f[64], flags = 0;
+	int l, s, r;
+	size_t n;
+
+	r = raw_to_post_listener(&self->p, &l);
+	ASSERT_LE(0, r);
+	n = frame_hello(f, 0x504f5354, 1, 1, 16 << 20);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	memset(big, 'z', len);
+	ASSERT_EQ((ssize_t)len, send(s, big, len, 0));
+	read_hello(_metadata, r);
+	while (off < len) {
+		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+		ASSERT_EQ(2, f[0]);		/* DATA: nothing else is due */
+		flags = f[1];
+		flen = ntohl(*(uint32_t *)(f + 4));
+		hlen = 16 + (flags & 1 ? 16 : 0);
+		ASSERT_EQ(!off, flags & 1);
+		ASSERT_EQ((ssize_t)hlen, recv(r, f + 8, hlen, MSG_WAITALL));
+		EXPECT_EQ(len, ntohl(*(uint32_t *)(f + 16)));
+		ASSERT_EQ(off, ntohl(*(uint32_t *)(f + 20)));
+		ASSERT_GE(flen, hlen);
+		plen = flen - hlen;
+		ASSERT_LE(plen, 65536U);
+		ASSERT_LT(0U, plen);
+		ASSERT_EQ((ssize_t)plen, recv(r, rbuf, plen, MSG_WAITALL));
+		ASSERT_EQ('z', rbuf[plen - 1]);
+		off += plen;
+		if (plen > biggest)
+			biggest = plen;
+	}
+	EXPECT_EQ(len, off);
+	EXPECT_TRUE(flags & 2);			/* LAST on the final chunk */
+	EXPECT_GT(biggest, 16384U);
+	close(r);
+	close(s);
+	close(l);
+}
+
 /* Every malformed stream below must reset the carrier with EPROTO. */
 TEST_F(ns, malformed_frames)
 {

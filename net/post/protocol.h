@@ -160,8 +160,16 @@ struct post_ack {
 				 sizeof(struct post_data_hdr) +		\
 				 sizeof(struct post_data_first))
 
-/* Payload bytes the sender puts in one DATA frame. */
+/*
+ * Payload bytes the sender puts in one DATA frame: about
+ * POST_CHUNK_USEC of transmission at the transport's pacing rate, as TCP
+ * sizes its TSO packets, within these bounds (the smallest until the
+ * rate is known).  A frame is handed to TCP in one call, so this is also
+ * the largest packet TCP can build from it.
+ */
 #define POST_CHUNK_SIZE		16384U
+#define POST_CHUNK_MAX		POST_MAX_CHUNK
+#define POST_CHUNK_USEC		1000
 /* Messages one carrier may have in reassembly at once. */
 #define POST_MAX_PARTIAL	64
 /* How long a closed carrier keeps flushing queued messages. */
@@ -430,7 +438,7 @@ struct post_parser {
 	struct post_rmsg	*msg;
 };
 
-#define POST_TX_BVECS	(POST_CHUNK_SIZE / PAGE_SIZE + 3)
+#define POST_TX_BVECS	(POST_CHUNK_MAX / PAGE_SIZE + 3)
 
 /**
  * struct post_transient - one transport connection of a carrier
@@ -491,6 +499,8 @@ struct post_parser {
  * @tx_payload: payload bytes of @tx_msg in the frame
  * @tx_end_seg: segment of @tx_msg holding the byte after the frame
  * @tx_end_off: offset of that byte within the segment
+ * @tx_chunk: payload bytes of the DATA frames it sends (see
+ *	POST_CHUNK_USEC)
  *
  * The saved callbacks and @sock's sk_user_data are protected by
  * @sock->sk->sk_callback_lock; @rx and @ack_low by @sock's socket lock; the tx
@@ -549,6 +559,7 @@ struct post_transient {
 	u32			tx_payload;
 	u32			tx_end_seg;
 	u32			tx_end_off;
+	u32			tx_chunk;
 };
 
 /* post_transient.xflags bits */

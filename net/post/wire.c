@@ -254,7 +254,7 @@ static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 			      struct post_msg *m)
 {
-	u32 payload = min(m->len - m->sent, POST_CHUNK_SIZE);
+	u32 payload = min(m->len - m->sent, t->tx_chunk);
 	bool first = !m->sent;
 	struct post_data_hdr *dh;
 	u32 i, n_ante = 0;

@@ -239,6 +239,7 @@ struct post_transient *post_xprt_alloc(struct sock *sk, struct socket *sock)
 	/* an MPTCP listener accepts plain TCP sockets from TCP peers */
 	t->mptcp = sock->sk->sk_protocol == IPPROTO_MPTCP;
 	t->peer_max_msg = post_sk(sk)->max_msg;
+	t->tx_chunk = POST_CHUNK_SIZE;
 	INIT_WORK(&t->rx_work, post_xprt_rx_work);
 	mutex_init(&t->rx_mutex);
 	post_parser_init(&t->rx);
@@ -639,13 +640,19 @@ int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val)
 }
 
 /**
- * post_xprt_tune_lowat - keep a message transient's unsent queue short
+ * post_xprt_tune_lowat - size a message transient's queue and frames
  * @t: the transient, its carrier locked
  *
  * What TCP holds unsent is already decided: an urgent message waits
  * behind it.  Hold about POST_XPRT_NOTSENT_USEC worth at the rate TCP
  * paces at (which it computes whatever the qdisc), enough to keep the
  * link busy between two pushes and little enough to decide late.
+ *
+ * DATA frames carry about POST_CHUNK_USEC worth: TCP builds a packet
+ * from at most one frame (the frame is the unit of a sendmsg() call, and
+ * TCP sends what it has once it exceeds a segment), so small frames on a
+ * fast path cost a packet each; large ones on a slow path would delay
+ * an urgent message by more than the unsent queue does.
  */
 void post_xprt_tune_lowat(struct post_transient *t)
 {
@@ -663,6 +670,10 @@ void post_xprt_tune_lowat(struct post_transient *t)
 	cur = READ_ONCE(tp->notsent_lowat);
 	if (!rate || rate == ~0UL)
 		return;
+	t->tx_chunk = round_down(clamp_t(u64, div_u64(rate * POST_CHUNK_USEC,
+						      USEC_PER_SEC),
+					 POST_CHUNK_SIZE, POST_CHUNK_MAX),
+				 PAGE_SIZE);
 	want = clamp_t(u64, div_u64(rate * POST_XPRT_NOTSENT_USEC,
 				    USEC_PER_SEC),
 		       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
