@@ -20,8 +20,9 @@
  * POST_BENCH_CPU=1 prints each transfer's CPU time per MB (all CPUs,
  * from /proc/stat; under TCG, with other work on the host, that varies
  * less than the rate does) and messages per TCP segment sent;
- * POST_BENCH_PIN=1 runs the "tput" sender on CPU 0 and its receiver on
- * CPU 1 (then `perf record -C 0` profiles the sender alone).
+ * POST_BENCH_PIN=1 runs the "tput" sender and the "rr" client on CPU 0,
+ * the receiver and the echo server on CPU 1 (then `perf record -C 0`
+ * profiles one end alone).
  */
 #include <netinet/tcp.h>
 #include <net/if.h>
@@ -272,6 +273,7 @@ static void *echo(void *arg)
 	char b[256 + 4];
 	ssize_t n;
 
+	pin_cpu(1);
 	while ((n = get_msg(a->f, a->s, b + 4, 256)) >= 0)
 		if (put_msg(a->f, a->s, b, n))
 			break;
@@ -303,6 +305,7 @@ static int latency(int family, size_t size, int n, double *p50, double *p99)
 	lat = calloc(n, sizeof(*lat));
 	if (!lat || pair(&f, &c, &sa.s))
 		return -1;
+	pin_cpu(0);
 	pthread_create(&th, NULL, echo, &sa);
 	for (int i = -200; i < n; i++) {
 		double t0 = now_s();
