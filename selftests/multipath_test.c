@@ -1660,6 +1660,7 @@ TEST_F(mp, path_returns)
 	uint32_t pa, sa;
 	struct rinfo ri;
 	int c, s, i, n;
+	double t0;
 
 	mp_pair(_metadata, self, 1, 0, &c, &s);
 	both_paths_up(_metadata, c, s);
@@ -1681,6 +1682,21 @@ TEST_F(mp, path_returns)
 			break;
 	}
 	ASSERT_LT(i, 1000) log_paths(_metadata, "client", c);
+
+	/*
+	 * A message pinned to the dead path waits for it; it holds nothing
+	 * else back.  (It did: the message before it went to TCP with
+	 * MSG_MORE, for the pinned one that could not follow, and waited
+	 * for TCP's probe timer, at least 200 ms.)
+	 */
+	ASSERT_EQ(100, msend(c, buf, 100, MSG_DONTWAIT, 7, &pa, 1))
+		TH_LOG("send pinned to the dead path: %s", strerror(errno));
+	t0 = now_s();
+	ASSERT_EQ(100, msend(c, buf, 100, 0, 7, NULL, 0));
+	ASSERT_EQ(100, mrecv(s, got, sizeof(got), 0, &ri));
+	t0 = now_s() - t0;
+	EXPECT_LT(t0, 0.15) TH_LOG("the next message took %.0f ms", t0 * 1e3);
+
 	EXPECT_EQ(0, if_conf("va0", NULL, 1)) TH_LOG("va0 up: %s", strerror(errno));
 
 	/* tried again a second after it failed, then every 2, 4... s */
@@ -1688,7 +1704,9 @@ TEST_F(mp, path_returns)
 		log_paths(_metadata, "client", c);
 	sa = path_of(_metadata, s, 1, MP_SRV_A);
 	ASSERT_NE(0U, sa);
-	/* and carries what is pinned to it */
+	/* and carries what is pinned to it, the one that waited first */
+	ASSERT_EQ(100, mrecv(s, got, sizeof(got), 0, &ri));
+	EXPECT_EQ(sa, ri.path);
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, 7, &pa, 1))
 			TH_LOG("pinned send %d: %s", i, strerror(errno));

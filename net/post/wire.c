@@ -443,8 +443,12 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 		return false;
 	if (m && m->sent + t->tx_payload < m->len)
 		return true;
-	/* with several transients, what is due may go on another */
-	if (ps->n_joined)
+	/*
+	 * with several transients, what is due may go on another; MPTCP's
+	 * MSG_MORE cannot be taken back (post_tx_uncork()) when nothing
+	 * follows
+	 */
+	if (ps->n_joined || t->mptcp)
 		return false;
 	if (post_ack_due(ps) || !list_empty(&ps->tx_aborts))
 		return true;
@@ -452,6 +456,18 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 	return !RB_EMPTY_ROOT(&ps->tx_sched.rb_root) &&
 	       (!m || rb_first_cached(&ps->tx_sched) != &m->rb ||
 		rb_next(&m->rb));
+}
+
+/*
+ * The last frame went to TCP with MSG_MORE and what post_tx_more() saw
+ * queued did not follow (a message that may not go on @t, say): push it
+ * now rather than leave it to TCP's probe timer.  Clearing TCP_CORK,
+ * which the carrier never sets, pushes with the transient's own Nagle
+ * setting.
+ */
+static void post_tx_uncork(struct post_transient *t)
+{
+	tcp_sock_set_cork(t->sock->sk, false);
 }
 
 /**
@@ -468,6 +484,7 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 int post_tx_push(struct sock *sk, struct post_transient *t)
 {
 	struct msghdr msg = {};
+	bool more = false;
 	int ret;
 
 	if (t->fin_sent)
@@ -477,12 +494,15 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 		if (t->tx_off == t->tx_len) {
 			post_tx_frame_done(sk, t);
 			ret = post_tx_next_frame(sk, t);
+			if (!ret && more)
+				post_tx_uncork(t);
 			if (ret <= 0)
 				return ret;
 		}
 
 		msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_SPLICE_PAGES;
-		if (post_tx_more(sk, t))
+		more = post_tx_more(sk, t);
+		if (more)
 			msg.msg_flags |= MSG_MORE;
 		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, t->tx_bv,
 			      t->tx_nr_bv, t->tx_len);
