@@ -163,12 +163,11 @@ struct post_ack {
 /*
  * Payload bytes the sender puts in one DATA frame: about
  * POST_CHUNK_USEC of transmission at the transport's pacing rate, as TCP
- * sizes its TSO packets, within these bounds (the smallest until the
- * rate is known).  A frame is handed to TCP in one call, so this is also
- * the largest packet TCP can build from it.
+ * sizes its TSO packets, between POST_CHUNK_SIZE (also until the rate is
+ * known) and POST_MAX_CHUNK.  A frame is handed to TCP in one call, so
+ * this is also the largest packet TCP can build from it.
  */
 #define POST_CHUNK_SIZE		16384U
-#define POST_CHUNK_MAX		POST_MAX_CHUNK
 #define POST_CHUNK_USEC		1000
 /* Messages one carrier may have in reassembly at once. */
 #define POST_MAX_PARTIAL	64
@@ -438,7 +437,7 @@ struct post_parser {
 	struct post_rmsg	*msg;
 };
 
-#define POST_TX_BVECS	(POST_CHUNK_MAX / PAGE_SIZE + 3)
+#define POST_TX_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 3)
 
 /**
  * struct post_transient - one transport connection of a carrier

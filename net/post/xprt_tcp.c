@@ -639,6 +639,12 @@ int post_xprt_set_tcpopt(struct post_transient *t, int optname, int val)
 					KERNEL_SOCKPTR(&val), sizeof(val));
 }
 
+/* Bytes sent in @usec at @rate (bytes per second), within @lo and @hi. */
+static u32 post_rate_bytes(u64 rate, u32 usec, u32 lo, u32 hi)
+{
+	return clamp_t(u64, div_u64(rate * usec, USEC_PER_SEC), lo, hi);
+}
+
 /**
  * post_xprt_tune_lowat - size a message transient's queue and frames
  * @t: the transient, its carrier locked
@@ -670,13 +676,11 @@ void post_xprt_tune_lowat(struct post_transient *t)
 	cur = READ_ONCE(tp->notsent_lowat);
 	if (!rate || rate == ~0UL)
 		return;
-	t->tx_chunk = round_down(clamp_t(u64, div_u64(rate * POST_CHUNK_USEC,
-						      USEC_PER_SEC),
-					 POST_CHUNK_SIZE, POST_CHUNK_MAX),
-				 PAGE_SIZE);
-	want = clamp_t(u64, div_u64(rate * POST_XPRT_NOTSENT_USEC,
-				    USEC_PER_SEC),
-		       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
+	t->tx_chunk = round_down(post_rate_bytes(rate, POST_CHUNK_USEC,
+						 POST_CHUNK_SIZE,
+						 POST_MAX_CHUNK), PAGE_SIZE);
+	want = post_rate_bytes(rate, POST_XPRT_NOTSENT_USEC,
+			       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
 	/* only when it moved by a quarter: no churn on every push */
 	if (want > cur + cur / 4 || want < cur - cur / 4)
 		WRITE_ONCE(tp->notsent_lowat, want);
