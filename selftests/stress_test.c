@@ -249,11 +249,17 @@ TEST_F(ns, many_threads_lifecycle)
 		cli[i].addr = c.addr;
 	swapped = now_s();
 	usleep(STRESS_SECS * 1e6 / 2);
-	for (int i = 0; i < 3; i++)
-		srv[i].stop = 1;
+	/*
+	 * Clients first: a client's last blocking connect() needs servers
+	 * that still accept, or it waits out TCP's SYN retries (two minutes).
+	 */
 	for (int i = 0; i < 5; i++)
 		cli[i].stop = 1;
-	for (int i = 0; i < n; i++)
+	for (int i = 3; i < n; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 3; i++)
+		srv[i].stop = 1;
+	for (int i = 0; i < 3; i++)
 		pthread_join(th[i], NULL);
 	/*
 	 * Every client kept going after the listener was replaced.  How
