@@ -800,6 +800,20 @@ static int module_refs(void)
 	return n;
 }
 
+/* Wait up to 10 s for the module's references to drop to @before. */
+static int module_refs_settle(int before)
+{
+	int now = -1;
+
+	for (int i = 0; i < 100; i++) {
+		now = module_refs();
+		if (now <= before)
+			break;
+		usleep(100000);
+	}
+	return now;
+}
+
 /*
  * Both ends closed with messages queued each way and their receive
  * buffers full, parsers stopped: a closed carrier discards and
@@ -808,7 +822,7 @@ static int module_refs(void)
  */
 TEST_F(ns, close_both_with_unread)
 {
-	int before = module_refs(), now = -1, c, s, rcvbuf = 65536;
+	int before = module_refs(), now, c, s, rcvbuf = 65536;
 
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
@@ -824,12 +838,41 @@ TEST_F(ns, close_both_with_unread)
 	usleep(200000);
 	close(s);
 	close(c);
-	for (int i = 0; i < 100; i++) {
-		now = module_refs();
-		if (now <= before)
-			break;
-		usleep(100000);
+	now = module_refs_settle(before);
+	TH_LOG("refs before %d now %d", before, now);
+	EXPECT_GE(before, now);
+}
+
+/*
+ * Closed carriers whose peer listener goes away without accepting them
+ * (some never got past TCP's own accept queue) are reset with it, and
+ * freed at once rather than at the orphan timeout.
+ */
+TEST_F(ns, close_unaccepted_then_listener)
+{
+	int before = module_refs(), now, c[12];
+	struct sockaddr_in a;
+	int l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+
+	ASSERT_LE(0, before);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, listen(l, 1));
+	for (int i = 0; i < 12; i++) {
+		c[i] = socket(AF_POST, SOCK_SEQPACKET, 0);
+		ASSERT_LE(0, c[i]);
+		fcntl(c[i], F_SETFL, O_NONBLOCK);
+		connect(c[i], (void *)&a, sizeof(a));
 	}
+	usleep(300000);
+	for (int i = 0; i < 12; i++) {
+		send(c[i], big, 100000, MSG_DONTWAIT);
+		close(c[i]);
+	}
+	usleep(100000);
+	/* those that got through wait for their peer, pinning the module */
+	EXPECT_LT(before, module_refs());
+	close(l);
+	now = module_refs_settle(before);
 	TH_LOG("refs before %d now %d", before, now);
 	EXPECT_GE(before, now);
 }
