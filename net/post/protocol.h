@@ -8,6 +8,7 @@
 #define _NET_POST_PROTOCOL_H
 
 #include <linux/bvec.h>
+#include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
@@ -143,6 +144,8 @@ struct post_ack {
  * number is below the oldest unacknowledged one plus this.
  */
 #define POST_SEQ_WINDOW		65536
+/* buckets of a carrier's in-flight sequence numbers (1 << bits) */
+#define POST_SEQ_HASH_BITS	6
 
 #define POST_HELLO_MAX_LEN	256
 /* How long an accepted connection may take to send its HELLO. */
@@ -256,6 +259,7 @@ struct post_edge {
  * @rb: entry in tx_sched while POST_MSG_QUEUED
  * @dl_rb: entry in tx_deadlines while unsent with a lifetime
  * @hnode: entry in the carrier's id table
+ * @seq_node: entry in the carrier's tx_seqs while on tx_inflight
  * @list: entry in tx_blocked (blocked), tx_inflight (has a sequence
  *	number, not done), tx_aborts (aborting) or tx_history (done)
  * @started: entry in tx_started while partly sent
@@ -288,6 +292,7 @@ struct post_msg {
 	struct rb_node		rb;
 	struct rb_node		dl_rb;
 	struct rhash_head	hnode;
+	struct hlist_node	seq_node;
 	struct list_head	list;
 	struct list_head	started;
 	struct list_head	work;
@@ -789,7 +794,9 @@ enum {
  *	sequence order
  * @tx_aborts: expired partly sent messages whose ABORT is pending
  * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
- * @tx_seqs: messages on @tx_inflight, by sequence number
+ * @tx_seqs: messages on @tx_inflight, hashed by sequence number (no
+ *	allocation per message: a message or two in flight, as in
+ *	request/response, would otherwise allocate and free a node each)
  * @tx_frag: pages holding message payload and frame headers, filled
  *	upwards so that consecutive frames are contiguous
  * @tx_charged: sum of the @charge of unsent messages
@@ -898,7 +905,7 @@ struct post_sock {
 	struct list_head	tx_inflight;
 	struct list_head	tx_aborts;
 	struct list_head	tx_history;
-	struct xarray		tx_seqs;
+	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);
 	struct page_frag	tx_frag;
 	u64			tx_charged;
 	u64			tx_retained;
@@ -1076,7 +1083,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 bool post_tx_admit(struct sock *sk, u32 nice);
 void post_tx_update_can_send(struct sock *sk);
 struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t);
-int post_sched_start(struct sock *sk, struct post_msg *m);
+void post_sched_start(struct sock *sk, struct post_msg *m);
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload);
 void post_sched_drop(struct sock *sk, struct post_msg *m);
 void post_sched_requeue(struct sock *sk, struct post_transient *t);

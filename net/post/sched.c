@@ -423,35 +423,38 @@ static void post_msg_unqueue(struct sock *sk, struct post_msg *m)
 static void post_msg_drop_seq(struct post_sock *ps, struct post_msg *m)
 {
 	list_del_init(&m->list);
-	xa_erase(&ps->tx_seqs, m->seq);
+	hash_del(&m->seq_node);
+}
+
+/* The message on tx_inflight numbered @seq, or NULL. */
+static struct post_msg *post_seq_lookup(struct post_sock *ps, u64 seq)
+{
+	struct post_msg *m;
+
+	hash_for_each_possible(ps->tx_seqs, m, seq_node, seq)
+		if (m->seq == seq)
+			return m;
+	return NULL;
 }
 
 /**
  * post_sched_start - a message's first chunk is about to be built
  * @sk: the carrier
  * @m: the message
- *
- * Return: 0, or -ENOMEM.
  */
-int post_sched_start(struct sock *sk, struct post_msg *m)
+void post_sched_start(struct sock *sk, struct post_msg *m)
 {
 	struct post_sock *ps = post_sk(sk);
-	int err;
 
 	if (!m->seq) {
 		/* sent for the first time: number it */
-		err = xa_err(xa_store(&ps->tx_seqs, ps->next_seq, m,
-				      sk->sk_allocation));
-		if (err)
-			return err;
 		m->seq = ps->next_seq++;
+		hash_add(ps->tx_seqs, &m->seq_node, m->seq);
 		list_add_tail(&m->list, &ps->tx_inflight);
 	}
 	list_add_tail(&m->started, &ps->tx_started);
 	ps->nr_started++;
-	return 0;
 }
-ALLOW_ERROR_INJECTION(post_sched_start, ERRNO);
 
 /* The peer acknowledged @m (or never will: it finished). */
 static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
@@ -1035,7 +1038,7 @@ int post_sched_apply_acks(struct sock *sk)
 	for (i = 0; i < n; i++) {
 		if (!seqs[i] || seqs[i] >= ps->next_seq)
 			return -EPROTO;
-		m = xa_load(&ps->tx_seqs, seqs[i]);
+		m = post_seq_lookup(ps, seqs[i]);
 		if (!m)
 			continue;	/* acknowledged already */
 		err = post_msg_ack(sk, m);
@@ -1445,7 +1448,7 @@ void post_sched_init(struct sock *sk)
 	INIT_LIST_HEAD(&ps->tx_inflight);
 	INIT_LIST_HEAD(&ps->tx_aborts);
 	INIT_LIST_HEAD(&ps->tx_history);
-	xa_init(&ps->tx_seqs);
+	hash_init(ps->tx_seqs);
 	ps->next_kid = 1;
 	ps->next_seq = 1;
 	ps->can_send = true;
@@ -1462,7 +1465,6 @@ void post_sched_destroy(struct sock *sk)
 	post_sched_purge(sk);
 	if (test_and_clear_bit(POST_F_IDS, &ps->flags))
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);
-	xa_destroy(&ps->tx_seqs);
 }
 
 /* ---- socket options ---------------------------------------------------- */

@@ -261,13 +261,10 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	u8 flags = 0;
 	size_t hlen;
 	void *buf;
-	int err;
 
 	hlen = sizeof(struct post_frame_hdr) + sizeof(*dh);
 	if (first) {
-		err = post_sched_start(sk, m);
-		if (err)
-			return err;
+		post_sched_start(sk, m);
 		for (i = 0; i < m->n_ante; i++)
 			n_ante += !!m->edges[i].seq;
 		hlen += sizeof(struct post_data_first) +
