@@ -1941,6 +1941,7 @@ static bool post_rx_wake_cond(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 
 	return !list_empty_careful(&ps->rx_ready) || READ_ONCE(sk->sk_err) ||
+	       READ_ONCE(ps->rx_kicked) ||
 	       READ_ONCE(ps->rx_eof) || sk->sk_state == TCP_CLOSE ||
 	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
 }
@@ -2001,9 +2002,10 @@ static void post_rx_resume(struct sock *sk)
 
 /*
  * Wait for a complete message.  The reader counts as a waiter while it
- * sleeps, so that data arriving only wakes it and it parses the data
- * itself; it parses once more after it stopped counting, for data that
- * came in between.
+ * waits, so that data arriving only flags it (rx_kicked) and wakes it,
+ * and it parses the data itself; it parses once more after it stopped
+ * counting, for data that came in between.  It is on the wait queue only
+ * while it sleeps: the messages it completes itself need not wake it.
  */
 static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 {
@@ -2011,9 +2013,10 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *rm;
 
-	add_wait_queue(sk_sleep(sk), &wait);
 	atomic_inc(&ps->rx_waiters);
 	for (;;) {
+		/* what comes in from now on flags it again */
+		WRITE_ONCE(ps->rx_kicked, false);
 		post_rx_pull(sk);
 		spin_lock_bh(&ps->rx_lock);
 		rm = list_first_entry_or_null(&ps->rx_ready, struct post_rmsg,
@@ -2042,10 +2045,11 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 			*err = sock_intr_errno(*timeo);
 			break;
 		}
+		add_wait_queue(sk_sleep(sk), &wait);
 		sk_wait_event(sk, timeo, post_rx_wake_cond(sk), &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
 	}
 	atomic_dec(&ps->rx_waiters);
-	remove_wait_queue(sk_sleep(sk), &wait);
 	if (!rm)
 		post_rx_pull(sk);
 	return rm;

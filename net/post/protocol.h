@@ -840,8 +840,11 @@ enum {
  * @ack_in_low: the peer's latest cumulative acknowledgment
  * @n_ack_in: entries in @ack_in_seqs
  * @ack_in_seqs: the peer's explicit acknowledgments not yet applied
- * @rx_waiters: readers sleeping in recvmsg(); while there are any, the
- *	transient's data_ready only wakes them and they parse themselves
+ * @rx_waiters: readers waiting in recvmsg(); while there are any, the
+ *	transient's data_ready only sets @rx_kicked and wakes them, and they
+ *	parse themselves
+ * @rx_kicked: data came in for a waiting reader to parse; the reader
+ *	clears it before it parses
  * @id: the carrier's id in its namespace (post_net.carriers), 0 if none
  * @assoc: its association once established, or NULL
  * @assoc_node: entry in the association's carriers, under post_net.lock
@@ -946,6 +949,7 @@ struct post_sock {
 	u32			n_ack_in;
 	u64			ack_in_seqs[POST_ACK_MAX];
 	atomic_t		rx_waiters;
+	bool			rx_kicked;
 
 	u32			id;
 	struct post_assoc	*assoc;

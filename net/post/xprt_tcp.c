@@ -49,7 +49,7 @@ static void post_wake_carrier(struct sock *csk, __poll_t mask)
  * @t: the transient
  *
  * Called from the transient's callbacks in softirq with its socket
- * spinlock held.  When a reader sleeps in recvmsg() it is only woken and
+ * spinlock held.  When a reader waits in recvmsg() it is only woken and
  * parses itself; when the socket is owned by a process, the parser runs
  * later from the rx work, under the socket lock.
  */
@@ -62,8 +62,9 @@ void post_xprt_rx_kick(struct post_transient *t)
 		queue_work(post_wq, &t->rx_work);
 		return;
 	}
-	/* a sleeping reader parses on its own CPU, as TCP readers copy */
+	/* a waiting reader parses on its own CPU, as TCP readers copy */
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
+		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
 		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
 		return;
 	}
