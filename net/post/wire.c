@@ -715,7 +715,8 @@ static bool post_rx_held(struct post_sock *ps, u64 seq)
 /* Has @seq been delivered or aborted?  Caller holds ps->rx_lock. */
 static bool post_rx_resolved(struct post_sock *ps, u64 seq)
 {
-	return seq < ps->rx_low || xa_load(&ps->rx_done, seq);
+	return seq < ps->rx_low ||
+	       (!xa_empty(&ps->rx_done) && xa_load(&ps->rx_done, seq));
 }
 
 /*
@@ -727,8 +728,10 @@ static int post_rx_resolve(struct post_sock *ps, u64 seq, bool delivered)
 	int err;
 
 	if (seq == ps->rx_low) {
+		/* in order, the usual case: no numbers above to catch up */
 		ps->rx_low++;
-		while (xa_load(&ps->rx_done, ps->rx_low))
+		while (!xa_empty(&ps->rx_done) &&
+		       xa_load(&ps->rx_done, ps->rx_low))
 			xa_erase(&ps->rx_done, ps->rx_low++);
 	} else {
 		err = xa_err(xa_store(&ps->rx_done, seq, xa_mk_value(1),
