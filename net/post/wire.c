@@ -276,12 +276,13 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 		flags |= POST_DATA_LAST;
 
 	if (first && !n_ante) {
-		/* built in the room before the payload: one contiguous range */
+		/*
+		 * built in the room before the payload, contiguous with it,
+		 * after what the same call to TCP carries first
+		 */
 		buf = m->pl->hdr;
-		bvec_set_virt(&t->tx_bv[0], buf, hlen);
-		t->tx_nr_bv = 1;
-		t->tx_len = hlen;
-		t->tx_off = 0;
+		bvec_set_virt(&t->tx_bv[t->tx_nr_bv++], buf, hlen);
+		t->tx_len += hlen;
 	} else {
 		buf = post_tx_hdr_alloc(sk, t, hlen);
 		if (!buf)
@@ -377,6 +378,7 @@ static void post_tx_frame_done(struct sock *sk, struct post_transient *t)
 		put_page(t->tx_hdr);
 		t->tx_hdr = NULL;
 	}
+	t->tx_nr_bv = 0;
 	t->tx_len = 0;
 	t->tx_off = 0;
 	if (!m)
@@ -393,32 +395,19 @@ static bool post_ack_due(struct post_sock *ps)
 	return READ_ONCE(ps->ack_dirty);
 }
 
-/* Prepare the next frame.  Return 1 if there is one, 0 if not. */
-static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
+/* The message whose chunk goes on @t next, or NULL. */
+static struct post_msg *post_tx_pick(struct sock *sk, struct post_transient *t)
 {
-	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m;
-	u64 seq;
-
-	if (!t->hello_sent)
-		return post_tx_build_hello(sk, t);
-	/* a join carries nothing else until the peer took it */
-	if (t->join && !post_peer_hello(t))
-		return 0;
-	if (post_ack_due(ps) && post_ack_xprt(sk) == t)
-		return post_tx_build_ack(sk, t);
-	seq = post_sched_next_abort(sk, t);
-	if (seq)
-		return post_tx_build_abort(sk, t, seq);
 
 	while ((m = post_sched_pick(sk, t))) {
 		bool known = post_peer_hello(t);
 
 		/* until the peer said its limit, only what any peer takes */
 		if (!m->seq && !known && m->len > POST_MIN_MSG_SIZE)
-			return 0;
+			return NULL;
 		if (m->seq || m->len <= READ_ONCE(t->peer_max_msg))
-			return post_tx_build_data(sk, t, m);
+			return m;
 		/*
 		 * Queued before the peer's HELLO told us its limit: the
 		 * peer would reject it, so it is not sent at all.
@@ -427,7 +416,44 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 		WRITE_ONCE(sk->sk_err, EMSGSIZE);
 		sk_error_report(sk);
 	}
-	return 0;
+	return NULL;
+}
+
+/*
+ * Prepare the next frame, or two: an ACK frame and the first chunk of a
+ * message go to TCP in one call, so that a reply carries the
+ * acknowledgment of its request for the price of one send.  Return 1 if
+ * there is a frame, 0 if not.
+ */
+static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m;
+	u64 seq;
+	int ret;
+
+	if (!t->hello_sent)
+		return post_tx_build_hello(sk, t);
+	/* a join carries nothing else until the peer took it */
+	if (t->join && !post_peer_hello(t))
+		return 0;
+	if (post_ack_due(ps) && post_ack_xprt(sk) == t) {
+		ret = post_tx_build_ack(sk, t);
+		/* with several paths, which message goes here is weighed */
+		if (ret <= 0 || !list_empty(&ps->tx_aborts) || ps->n_joined)
+			return ret;
+		/* its header goes in its payload's room: no second page */
+		m = post_tx_pick(sk, t);
+		if (m && !m->seq && !m->n_ante)
+			return post_tx_build_data(sk, t, m);
+		return ret;
+	}
+	seq = post_sched_next_abort(sk, t);
+	if (seq)
+		return post_tx_build_abort(sk, t, seq);
+
+	m = post_tx_pick(sk, t);
+	return m ? post_tx_build_data(sk, t, m) : 0;
 }
 
 /* Are frames after the current one ready to follow it at once? */
@@ -532,6 +558,7 @@ void post_tx_reset(struct post_transient *t)
 		put_page(t->tx_hdr);
 	t->tx_hdr = NULL;
 	t->tx_msg = NULL;
+	t->tx_nr_bv = 0;
 	t->tx_len = 0;
 	t->tx_off = 0;
 }
