@@ -1014,11 +1014,10 @@ int post_sched_apply_acks(struct sock *sk)
 	u32 i, n;
 	int err;
 
-	spin_lock_bh(&ps->rx_lock);
-	if (!ps->ack_in_dirty) {
-		spin_unlock_bh(&ps->rx_lock);
+	/* most passes find none: do not take the lock for that */
+	if (!READ_ONCE(ps->ack_in_dirty))
 		goto eof;
-	}
+	spin_lock_bh(&ps->rx_lock);
 	low = ps->ack_in_low;
 	n = ps->n_ack_in;
 	memcpy(seqs, ps->ack_in_seqs, n * sizeof(u64));
