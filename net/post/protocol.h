@@ -442,6 +442,10 @@ struct post_parser {
 	struct post_rmsg	*msg;
 };
 
+/*
+ * What one call to TCP carries: an ACK frame, then a DATA frame's header
+ * and its chunk, which spans at most one page more than its length.
+ */
 #define POST_TX_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 3)
 
 /**
