@@ -647,6 +647,65 @@ TEST_F(ns, nonblocking_io)
 	close(s);
 }
 
+/*
+ * A level-triggered reader that takes one message per poll(): a message
+ * that came in while the previous recv() ran must still make the
+ * carrier readable, even when nothing follows it.  The second message
+ * of each pair leaves a little later every round, to land at every
+ * point of the reader's recv().
+ */
+struct pair_sender {
+	int c, rounds, ok;
+};
+
+static void *send_pairs(void *arg)
+{
+	struct pair_sender *ps = arg;
+	char b[8];
+
+	for (int i = 0; i < ps->rounds; i++) {
+		double t0;
+
+		if (send(ps->c, "a", 1, 0) != 1)
+			return NULL;
+		t0 = now_s();
+		while (now_s() - t0 < (i % 64) * 2e-6)
+			;
+		if (send(ps->c, "b", 1, 0) != 1)
+			return NULL;
+		/* the next pair waits for the reply: nothing follows "b" */
+		if (recv(ps->c, b, sizeof(b), 0) != 1)
+			return NULL;
+	}
+	ps->ok = 1;
+	return NULL;
+}
+
+TEST_F(ns, poll_one_message_per_wakeup)
+{
+	struct pair_sender ps = { .rounds = 1000 };
+	struct pollfd pfd;
+	pthread_t th;
+	char b[8];
+	int s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &ps.c, &s));
+	ASSERT_EQ(0, pthread_create(&th, NULL, send_pairs, &ps));
+	pfd = (struct pollfd){ s, POLLIN };
+	for (int i = 0; i < ps.rounds; i++) {
+		for (int j = 0; j < 2; j++) {
+			ASSERT_EQ(1, poll(&pfd, 1, 5000)) TH_LOG("round %d", i);
+			ASSERT_EQ(1, recv(s, b, sizeof(b), MSG_DONTWAIT));
+			ASSERT_EQ("ab"[j], b[0]);
+		}
+		ASSERT_EQ(1, send(s, "r", 1, 0));
+	}
+	pthread_join(th, NULL);
+	EXPECT_TRUE(ps.ok);
+	close(ps.c);
+	close(s);
+}
+
 TEST_F(ns, timeouts)
 {
 	struct timeval tv = { 0, 300000 };

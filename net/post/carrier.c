@@ -1613,6 +1613,12 @@ static int post_shutdown(struct socket *sock, int how)
 
 static void post_rx_pull_one(struct post_transient *t)
 {
+	struct sock *tsk = t->sock->sk;
+
+	/* nothing came in and no end: no need to lock the transient */
+	if (!t->mptcp && skb_queue_empty_lockless(&tsk->sk_receive_queue) &&
+	    !(READ_ONCE(tsk->sk_shutdown) & RCV_SHUTDOWN))
+		return;
 	post_xprt_rx_lock(t);
 	post_rx_read(t);
 	post_xprt_rx_unlock(t);
@@ -2004,8 +2010,9 @@ static void post_rx_resume(struct sock *sk)
  * Wait for a complete message.  The reader counts as a waiter while it
  * waits, so that data arriving only flags it (rx_kicked) and wakes it,
  * and it parses the data itself; it parses once more after it stopped
- * counting, for data that came in between.  It is on the wait queue only
- * while it sleeps: the messages it completes itself need not wake it.
+ * counting, for data that came in meanwhile, found a message or not:
+ * poll() must see it.  It is on the wait queue only while it sleeps: the
+ * messages it completes itself need not wake it.
  */
 static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 {
@@ -2050,8 +2057,9 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 		remove_wait_queue(sk_sleep(sk), &wait);
 	}
 	atomic_dec(&ps->rx_waiters);
-	if (!rm)
-		post_rx_pull(sk);
+	/* pairs with the barrier in post_xprt_rx_kick() */
+	smp_mb__after_atomic();
+	post_rx_pull(sk);
 	return rm;
 }
 

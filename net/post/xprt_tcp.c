@@ -62,7 +62,12 @@ void post_xprt_rx_kick(struct post_transient *t)
 		queue_work(post_wq, &t->rx_work);
 		return;
 	}
-	/* a waiting reader parses on its own CPU, as TCP readers copy */
+	/*
+	 * A waiting reader parses on its own CPU, as TCP readers copy.  The
+	 * data is queued before the count is read: a reader that stopped
+	 * counting looks at the queue after (post_rx_wait()).
+	 */
+	smp_mb();
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
 		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
 		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
