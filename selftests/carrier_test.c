@@ -528,6 +528,13 @@ TEST_F(ns, connect_timeout)
 	int c = socket(AF_POST, SOCK_SEQPACKET, 0), one = 1;
 	double t0;
 
+	/* A's answers are all lost, ARP's too: without a fixed neighbour
+	 * entry ARP gives up (EHOSTUNREACH) as the SYNs run out, and on a
+	 * slow kernel first.
+	 */
+	ASSERT_EQ(0, sh("ip -n %s neigh replace " ADDR_A " dev vb nud permanent "
+			"lladdr $(ip -n %s -br link show va | awk '{print $3}')",
+			self->p.b, self->p.a));
 	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev va root netem loss 100%%",
 			self->p.a));
 	ASSERT_EQ(0, setsockopt(c, SOL_TCP, TCP_SYNCNT, &one, sizeof(one)));
