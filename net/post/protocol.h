@@ -146,6 +146,8 @@ struct post_ack {
 #define POST_SEQ_WINDOW		65536
 /* buckets of a carrier's in-flight sequence numbers (1 << bits) */
 #define POST_SEQ_HASH_BITS	6
+/* niceness classes a carrier keeps while none of their messages is unsent */
+#define POST_IDLE_CLASSES	4
 
 #define POST_HELLO_MAX_LEN	256
 /* How long an accepted connection may take to send its HELLO. */
@@ -789,7 +791,9 @@ enum {
  * @tx_timer: runs the tx work when the earliest lifetime ends
  * @tx_sched: queued messages by (niceness, deadline, send order)
  * @tx_deadlines: unsent messages with a lifetime, by deadline
- * @tx_classes: niceness classes with bytes queued (struct post_class)
+ * @tx_classes: niceness classes with unsent messages, and up to
+ *	POST_IDLE_CLASSES without (struct post_class)
+ * @nr_idle_classes: classes in @tx_classes without unsent messages
  * @ids: every message the carrier remembers, by id (set up with the
  *	first message: POST_F_IDS)
  * @tx_blocked: messages waiting for their antecedents
@@ -906,6 +910,7 @@ struct post_sock {
 	struct rb_root_cached	tx_sched;
 	struct rb_root_cached	tx_deadlines;
 	struct rb_root		tx_classes;
+	u32			nr_idle_classes;
 	struct rhashtable	ids;
 	struct list_head	tx_blocked;
 	struct list_head	tx_started;

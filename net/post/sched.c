@@ -34,7 +34,7 @@
  * struct post_class - bytes queued at one niceness
  * @rb: entry in the carrier's tx_classes, by @nice
  * @nice: the niceness
- * @users: unsent messages of this niceness
+ * @users: unsent messages of this niceness; 0 for a class kept idle
  * @bytes: their charge
  * @sub_bytes: @bytes of this class and of every class below it in the
  *	tree, so that the bytes queued at or below a niceness are summed
@@ -81,7 +81,8 @@ static struct post_class *post_class_get(struct sock *sk, u32 nice)
 		} else if (nice > c->nice) {
 			p = &parent->rb_right;
 		} else {
-			c->users++;
+			if (!c->users++)
+				ps->nr_idle_classes--;
 			return c;
 		}
 	}
@@ -96,12 +97,34 @@ static struct post_class *post_class_get(struct sock *sk, u32 nice)
 	return c;
 }
 
+/*
+ * A class whose last message went stays in the tree, empty, while there
+ * are few such: a carrier whose queue drains after every message (one
+ * request at a time) would otherwise allocate and free it each time.
+ */
 static void post_class_put(struct post_sock *ps, struct post_class *c)
 {
 	if (--c->users)
 		return;
+	if (ps->nr_idle_classes < POST_IDLE_CLASSES) {
+		ps->nr_idle_classes++;
+		return;
+	}
 	rb_erase_augmented(&c->rb, &ps->tx_classes, &post_class_cb);
 	kfree(c);
+}
+
+/* Free the idle classes; the carrier has no unsent messages left. */
+static void post_class_free_idle(struct post_sock *ps)
+{
+	struct post_class *c, *tmp;
+
+	rbtree_postorder_for_each_entry_safe(c, tmp, &ps->tx_classes, rb) {
+		WARN_ON_ONCE(c->users);
+		kfree(c);
+	}
+	ps->tx_classes = RB_ROOT;
+	ps->nr_idle_classes = 0;
 }
 
 static void post_class_add(struct post_class *c, s64 delta)
@@ -1462,6 +1485,7 @@ void post_sched_destroy(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 
 	post_sched_purge(sk);
+	post_class_free_idle(ps);
 	if (test_and_clear_bit(POST_F_IDS, &ps->flags))
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);
 }
