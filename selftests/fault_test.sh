@@ -37,7 +37,7 @@ echo 0 > $D/fail_page_alloc/min-order
 arm $D/fail_function 10
 : > $D/fail_function/inject
 r=0
-for f in post_sched_enqueue post_xprt_create post_payload_alloc \
+for f in post_sched_enqueue post_xprt_create post_payload_alloc post_ids_init \
 	 post_carrier_register; do
 	# retval is unsigned hex: -ENOMEM as its two's complement
 	echo $f >> $D/fail_function/inject &&

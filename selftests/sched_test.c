@@ -528,6 +528,98 @@ TEST_F(ns, expired_antecedent_expires_dependents)
 	EXPECT_EQ(1, ed.expired);
 }
 
+/*
+ * Messages sent without ids can be named later: the first message that
+ * names an id finds them whether done (acknowledged, expired, or fallen
+ * out of the history), in flight or still queued.
+ */
+TEST_F(ns, kernel_ids_named_later)
+{
+	uint64_t first = 0, last = 0, x = 0, id, two[2], one, ids[260];
+	struct post_msg_event ev[64];
+	struct ev_count e = {};
+	int n, tries = 0, ix = -1, iw = -1, iz = -1;
+	ssize_t r;
+
+	for (int i = 0; i < POST_ID_HISTORY + 44; i++) {
+		ASSERT_EQ(10, psend(self->c, big, 10, 0, NULL));
+		ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+		ASSERT_NE(0ULL, id & POST_MSG_ID_KERNEL);
+		ASSERT_NE(last, id);
+		if (!first)
+			first = id;
+		last = id;
+	}
+	/* fill the pipeline and the queue, still without ids */
+	for (n = 0; tries < 3;) {
+		if (psend(self->c, big, BULK, MSG_DONTWAIT, P(.nice = 7)) == BULK) {
+			n++;
+			tries = 0;
+			continue;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		tries++;
+		usleep(100000);
+	}
+	ASSERT_LT(1, n);
+	ASSERT_GT(250, n);
+	ASSERT_EQ(0, set_events(self->c));
+	/*
+	 * Nothing reaches A for a while: the urgent message cannot slip
+	 * into the transport before its lifetime ends, however slowly the
+	 * kernel drained the pipeline so far.
+	 */
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev vb root netem loss 100%%",
+			self->p.b));
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.nice = 3, .lifetime = 50)));
+	for (int k = 0; k < 50 && !x; k++) {
+		usleep(100000);
+		while ((r = recv(self->c, ev, sizeof(ev),
+				 MSG_ERRQUEUE | MSG_DONTWAIT)) > 0)
+			for (size_t i = 0; i < r / sizeof(ev[0]); i++)
+				if (ev[i].type == POST_EV_EXPIRED)
+					x = ev[i].msg_id;
+	}
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc del dev vb root", self->p.b));
+	ASSERT_NE(0ULL, x & POST_MSG_ID_KERNEL);
+
+	/* the first message naming an id: an expired antecedent */
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.id = 5000, .ante = &x, .n_ante = 1)));
+	/* acknowledged ones, in the history and fallen out of it */
+	two[0] = first;
+	two[1] = last;
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.id = 5001, .ante = two, .n_ante = 2)));
+	/* a queued one: kernel ids count up, the last bulk one is x - 1 */
+	one = x - 1;
+	ASSERT_EQ(10, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.id = 5002, .ante = &one, .n_ante = 1)));
+	/* never assigned */
+	one = x + 1000;
+	EXPECT_EQ(-1, psend(self->c, big, 10, MSG_DONTWAIT,
+			    P(.id = 5003, .ante = &one, .n_ante = 1)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, psend(self->c, big, 10, MSG_DONTWAIT, P(.id = 5002)));
+	EXPECT_EQ(EEXIST, errno);
+
+	ASSERT_EQ(n + 2, drain(self->s, ids, n + 2));
+	EXPECT_EQ(-1, recv(self->s, rbuf, 100, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	ix = index_of(ids, n + 2, x - 1);
+	iw = index_of(ids, n + 2, 5002);
+	iz = index_of(ids, n + 2, 5001);
+	EXPECT_LE(0, ix);
+	EXPECT_LT(ix, iw);
+	EXPECT_LE(0, iz);
+	EXPECT_EQ(-1, index_of(ids, n + 2, 5000));
+	EXPECT_EQ(-1, index_of(ids, n + 2, x));
+	events(self->c, 5000, &e, 500, 0);
+	EXPECT_EQ(1, e.expired);
+	EXPECT_EQ(0, e.sent);
+}
+
 TEST_F(ns, antecedent_chain_beats_niceness)
 {
 	uint64_t ids[256], a = 1;

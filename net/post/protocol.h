@@ -794,8 +794,8 @@ enum {
  * @tx_classes: niceness classes with unsent messages, and up to
  *	POST_IDLE_CLASSES without (struct post_class)
  * @nr_idle_classes: classes in @tx_classes without unsent messages
- * @ids: every message the carrier remembers, by id (set up with the
- *	first message: POST_F_IDS)
+ * @ids: every message the carrier remembers, by id (set up when a
+ *	message first names an id, its own or an antecedent's: POST_F_IDS)
  * @tx_blocked: messages waiting for their antecedents
  * @tx_started: partly sent messages
  * @tx_inflight: messages with a sequence number, not yet done, in

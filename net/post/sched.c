@@ -337,7 +337,8 @@ static void post_msg_retire(struct sock *sk, struct post_msg *m)
 	old = list_first_entry(&ps->tx_history, struct post_msg, list);
 	list_del(&old->list);
 	ps->nr_history--;
-	rhashtable_remove_fast(&ps->ids, &old->hnode, post_id_params);
+	if (test_bit(POST_F_IDS, &ps->flags))
+		rhashtable_remove_fast(&ps->ids, &old->hnode, post_id_params);
 	post_msg_free(old);
 }
 
@@ -1197,18 +1198,55 @@ int post_props_parse(struct sock *sk, struct msghdr *msg,
 	return 0;
 }
 
+static int post_ids_add(struct post_sock *ps, struct post_msg *m)
+{
+	int err = rhashtable_lookup_insert_fast(&ps->ids, &m->hnode,
+						post_id_params);
+
+	/* a started message is both queued and in flight */
+	return err == -EEXIST ? 0 : err;
+}
+
+/*
+ * Set up the id table when a message first names an id, its own or an
+ * antecedent's: only then is a message looked up by id, and a carrier
+ * that never names one does not pay for the table per message.  Every
+ * message the carrier remembers goes in; until the first application id,
+ * the kernel's are unique.
+ */
 static int post_ids_init(struct post_sock *ps)
 {
-	int err;
+	struct list_head *lists[] = { &ps->tx_blocked, &ps->tx_inflight,
+				      &ps->tx_aborts, &ps->tx_history };
+	struct rb_node *rb;
+	struct post_msg *m;
+	int err, i;
 
 	if (test_bit(POST_F_IDS, &ps->flags))
 		return 0;
 	err = rhashtable_init(&ps->ids, &post_id_params);
 	if (err)
 		return err;
+	for (rb = rb_first_cached(&ps->tx_sched); rb; rb = rb_next(rb)) {
+		err = post_ids_add(ps, rb_entry(rb, struct post_msg, rb));
+		if (err)
+			goto err_destroy;
+	}
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
+		list_for_each_entry(m, lists[i], list) {
+			err = post_ids_add(ps, m);
+			if (err)
+				goto err_destroy;
+		}
+	}
 	set_bit(POST_F_IDS, &ps->flags);
 	return 0;
+
+err_destroy:
+	rhashtable_destroy(&ps->ids);
+	return err;
 }
+ALLOW_ERROR_INJECTION(post_ids_init, ERRNO);
 
 /*
  * Resolve the antecedents of a new message: those not yet sent are
@@ -1292,9 +1330,11 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 	u32 n = 0;
 	int err;
 
-	err = post_ids_init(ps);
-	if (err)
-		return err;
+	if (pp->id || pp->n_ante) {
+		err = post_ids_init(ps);
+		if (err)
+			return err;
+	}
 	if (pp->n_paths && !post_assoc_has_paths(sk, pp->paths, pp->n_paths))
 		return -EINVAL;
 	if (pp->id) {
@@ -1353,10 +1393,11 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 			goto err_class;
 		}
 	}
+	err = 0;
 	if (old)
 		err = rhashtable_replace_fast(&ps->ids, &old->hnode, &m->hnode,
 					      post_id_params);
-	else
+	else if (test_bit(POST_F_IDS, &ps->flags))
 		err = rhashtable_insert_fast(&ps->ids, &m->hnode,
 					     post_id_params);
 	if (err)
@@ -1483,11 +1524,17 @@ void post_sched_init(struct sock *sk)
 void post_sched_destroy(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m, *tmp;
 
 	post_sched_purge(sk);
 	post_class_free_idle(ps);
-	if (test_and_clear_bit(POST_F_IDS, &ps->flags))
+	/* every message is in the history now, and in the table if any */
+	if (test_and_clear_bit(POST_F_IDS, &ps->flags)) {
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);
+		return;
+	}
+	list_for_each_entry_safe(m, tmp, &ps->tx_history, list)
+		post_msg_free(m);
 }
 
 /* ---- socket options ---------------------------------------------------- */
