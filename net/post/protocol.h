@@ -802,6 +802,7 @@ enum {
  *	sequence order
  * @tx_aborts: expired partly sent messages whose ABORT is pending
  * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
+ * @tx_spare: a message forgotten from @tx_history, for the next one sent
  * @tx_seqs: messages on @tx_inflight, hashed by sequence number (no
  *	allocation per message: a message or two in flight, as in
  *	request/response, would otherwise allocate and free a node each)
@@ -917,6 +918,7 @@ struct post_sock {
 	struct list_head	tx_inflight;
 	struct list_head	tx_aborts;
 	struct list_head	tx_history;
+	struct post_msg		*tx_spare;
 	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);
 	struct page_frag	tx_frag;
 	u64			tx_charged;

@@ -318,6 +318,23 @@ static void post_msg_release_payload(struct sock *sk, struct post_msg *m)
 		sk->sk_write_space(sk);
 }
 
+/*
+ * Keep one forgotten message for the next sendmsg(): once the history is
+ * full, every message sent forgets one.
+ */
+static void post_msg_recycle(struct post_sock *ps, struct post_msg *m)
+{
+	if (ps->tx_spare) {
+		post_msg_free(m);
+		return;
+	}
+	kfree(m->edges);
+	kfree(m->paths);
+	if (m->pl)
+		post_payload_free(m->pl);
+	ps->tx_spare = m;
+}
+
 /* @m is done: remember it for a while, forget the oldest. */
 static void post_msg_retire(struct sock *sk, struct post_msg *m)
 {
@@ -339,7 +356,7 @@ static void post_msg_retire(struct sock *sk, struct post_msg *m)
 	ps->nr_history--;
 	if (test_bit(POST_F_IDS, &ps->flags))
 		rhashtable_remove_fast(&ps->ids, &old->hnode, post_id_params);
-	post_msg_free(old);
+	post_msg_recycle(ps, old);
 }
 
 /* ---- queues ------------------------------------------------------------ */
@@ -1352,10 +1369,16 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 			goto err_ante;
 	}
 
-	err = -ENOMEM;
-	m = kzalloc(sizeof(*m), sk->sk_allocation);
-	if (!m)
-		goto err_ante;
+	m = ps->tx_spare;
+	if (m) {
+		ps->tx_spare = NULL;
+		memset(m, 0, sizeof(*m));
+	} else {
+		err = -ENOMEM;
+		m = kzalloc(sizeof(*m), sk->sk_allocation);
+		if (!m)
+			goto err_ante;
+	}
 	RB_CLEAR_NODE(&m->rb);
 	RB_CLEAR_NODE(&m->dl_rb);
 	INIT_LIST_HEAD(&m->list);
@@ -1528,6 +1551,8 @@ void post_sched_destroy(struct sock *sk)
 
 	post_sched_purge(sk);
 	post_class_free_idle(ps);
+	kfree(ps->tx_spare);
+	ps->tx_spare = NULL;
 	/* every message is in the history now, and in the table if any */
 	if (test_and_clear_bit(POST_F_IDS, &ps->flags)) {
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);
