@@ -285,12 +285,18 @@ static struct post_msg *post_id_lookup(struct post_sock *ps, u64 id)
 	return rhashtable_lookup_fast(&ps->ids, &id, post_id_params);
 }
 
-static void post_msg_free(struct post_msg *m)
+/* Give back what @m points to; @m itself stays for post_msg_recycle(). */
+static void post_msg_release(struct post_msg *m)
 {
 	kfree(m->edges);
 	kfree(m->paths);
 	if (m->pl)
 		post_payload_free(m->pl);
+}
+
+static void post_msg_free(struct post_msg *m)
+{
+	post_msg_release(m);
 	kfree(m);
 }
 
@@ -328,10 +334,7 @@ static void post_msg_recycle(struct post_sock *ps, struct post_msg *m)
 		post_msg_free(m);
 		return;
 	}
-	kfree(m->edges);
-	kfree(m->paths);
-	if (m->pl)
-		post_payload_free(m->pl);
+	post_msg_release(m);
 	ps->tx_spare = m;
 }
 
