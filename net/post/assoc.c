@@ -795,6 +795,35 @@ void post_assoc_carrier_moved(struct sock *sk, const struct post_path_want *w)
 }
 
 /**
+ * post_assoc_carrier_promoted - a joined transient became the carrier's own
+ * @sk: the carrier, locked
+ * @t: the transient, just promoted
+ *
+ * The carrier's path and addresses become @t's, together: a dormant
+ * carrier resumes on its own path first, and on the association's
+ * other paths only, so a path id left behind with the old addresses
+ * would leave out the path that was last up.
+ */
+void post_assoc_carrier_promoted(struct sock *sk, struct post_transient *t)
+{
+	struct sockaddr_storage local, remote;
+	struct post_sock *ps = post_sk(sk);
+	struct post_assoc *a = ps->assoc;
+
+	post_sock_addrs(t, &local, &remote);
+	/* the netlink dumps read them under the lock */
+	if (a)
+		mutex_lock(&a->pn->lock);
+	ps->path_id = t->path_id;
+	if (remote.ss_family) {
+		ps->local = local;
+		ps->remote = remote;
+	}
+	if (a)
+		mutex_unlock(&a->pn->lock);
+}
+
+/**
  * post_assoc_resumed_on - an accepted connection resumes a carrier
  * @sk: the carrier, locked
  * @t: the connection, now its transient

@@ -617,7 +617,7 @@ found:
 	list_del_init(&t->node);
 	WRITE_ONCE(ps->n_joined, ps->n_joined - 1);
 	WRITE_ONCE(t->joined, false);	/* its errors are the carrier's now */
-	ps->path_id = t->path_id;
+	post_assoc_carrier_promoted(sk, t);
 	post_xprt_publish(sk, t);
 	post_carrier_rejoin_later(sk);	/* the old path, when it is back */
 	return true;

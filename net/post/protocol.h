@@ -1135,6 +1135,7 @@ int post_assoc_add_advertised(struct sock *sk,
 			      const struct post_transient *t);
 void post_assoc_carrier_moved(struct sock *sk,
 			      const struct post_path_want *w);
+void post_assoc_carrier_promoted(struct sock *sk, struct post_transient *t);
 void post_assoc_resumed_on(struct sock *sk, struct post_transient *t);
 u32 post_assoc_path_flags(struct sock *sk, u32 id);
 void post_assoc_kick_admin(struct post_assoc *a);
