@@ -257,6 +257,17 @@ FIXTURE_TEARDOWN_PARENT(mp)
 
 /* ---- helpers ---- */
 
+/* The socket's pending error (SO_ERROR), or errno if that fails. */
+static int sock_err(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return errno;
+	return err;
+}
+
 static int post_info(int fd, struct post_info *pi)
 {
 	socklen_t len = sizeof(*pi);
@@ -1830,78 +1841,172 @@ TEST_F(mp, advertised_addresses)
 
 /* ---- 14: no path left, then one returns ---- */
 
-/*
- * Both links go down: the client's carrier, which may resume, goes
- * dormant with messages
- * it owes.  Path B comes back, and without another send from the
- * application the carrier resumes on it (path A still has no route)
- * and delivers every message once.
- */
-TEST_F(mp, all_paths_down_resume)
+/* Both namespaces' carriers resume rather than fail. */
+static void resume_policy(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(mp) *self)
 {
-	struct post_path_desc d[MAX_PATHS];
-	int c, s, i, n, seen[10] = {};
-	struct post_info pi;
-	uint32_t sb;
-	struct rinfo ri;
-	char buf[64];
-	double end;
-
-	/* both namespaces' carriers resume rather than fail */
-	for (i = 0; i < 2; i++) {
+	for (int i = 0; i < 2; i++) {
 		ASSERT_EQ(0, setns(i ? self->fa : self->fb, CLONE_NEWNET));
 		ASSERT_EQ(0, run(_metadata, NULL, 10000, (const char *[]){
 			postctl(), "policy", "set", "resume", "prefer", NULL }));
 	}
-	mp_pair(_metadata, self, 1, 1000, &c, &s);
-	both_paths_up(_metadata, c, s);
-	/* the redials: 1 s after going dormant, then 2, 4, 8, 16 s later */
-	ASSERT_EQ(0, set_timeouts(s, 40000 * slow(), 5000));
+}
 
-	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
-	EXPECT_EQ(0, if_conf("va1", NULL, 0)) TH_LOG("va1 down: %s", strerror(errno));
+/*
+ * With both links down, @c sends ten messages and goes dormant once
+ * the user timeout (1 s) ended its transients.
+ */
+static void owe_and_sleep(struct __test_metadata *_metadata, int c, double t0)
+{
+	struct post_info pi;
+	char buf[64];
+	double end;
+	int i;
+
 	for (i = 0; i < 10; i++) {
 		snprintf(buf, sizeof(buf), "owed %d", i);
 		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, -1, NULL, 0))
 			TH_LOG("send %d: %s", i, strerror(errno));
 	}
-	/* the user timeout (1 s) ends both transients */
 	end = now_s() + 20 * slow();
 	do {
 		usleep(100000);
 		ASSERT_EQ(0, post_info(c, &pi));
 	} while (!pi.dormant && now_s() < end);
 	ASSERT_EQ(1U, pi.dormant) log_paths(_metadata, "client", c);
-	EXPECT_EQ(0, wait_paths_up(c, 2, 100, d, &n));
+	TH_LOG("%.1f s: dormant", now_s() - t0);
+}
 
-	/* path B is back; path A is not, and has no route */
-	EXPECT_EQ(0, if_conf("va1", NULL, 1)) TH_LOG("va1 up: %s", strerror(errno));
-	for (i = 0; i < 10; i++) {
+/*
+ * Once a link is back, the server gets the ten messages @c owes, each
+ * once, without another send: the client redials by itself (1 s after
+ * going dormant, then 2, 4, 8 and 16 s later) and must not fail
+ * meanwhile.  The path of the last one in @ri.
+ */
+static void owed_arrive(struct __test_metadata *_metadata, int c, int s,
+			double t0, struct rinfo *ri)
+{
+	double end = now_s() + 40 * slow();
+	int i = 0, n = 0, seen[10] = {};
+	struct post_info pi;
+	char buf[64];
+
+	while (i < 10) {
+		struct pollfd p = { .fd = s, .events = POLLIN };
 		int k;
 
-		if (mrecv(s, buf, sizeof(buf), 0, &ri) != (ssize_t)sizeof(buf)) {
-			TH_LOG("recv %d: %s", i, strerror(errno));
-			if (!post_info(c, &pi))
-				TH_LOG("client: dormant %u, resumes %u, state %u",
-				       pi.dormant, pi.resumes, pi.state);
+		if (poll(&p, 1, 200) <= 0) {
+			ASSERT_EQ(0, post_info(c, &pi));
+			if (pi.state == TCP_ESTABLISHED && now_s() < end)
+				continue;
+			TH_LOG("%.1f s: %d received; client: dormant %u, resumes %u, state %u, error %s",
+			       now_s() - t0, i, pi.dormant, pi.resumes,
+			       pi.state, strerror(sock_err(c)));
 			log_paths(_metadata, "client", c);
 			log_paths(_metadata, "server", s);
 			ASSERT_TRUE(0);
 		}
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, ri))
+			TH_LOG("recv %d: %s", i, strerror(errno));
 		ASSERT_EQ(1, sscanf(buf, "owed %d", &k)) TH_LOG("got \"%.20s\"", buf);
 		EXPECT_TRUE(k >= 0 && k < 10) TH_LOG("message %d", k);
 		if (k >= 0 && k < 10)
 			seen[k]++;
+		i++;
 	}
-	for (i = 0, n = 0; i < 10; i++)
+	TH_LOG("%.1f s: all received", now_s() - t0);
+	for (i = 0; i < 10; i++)
 		n += seen[i] != 1;
 	EXPECT_EQ(0, n) TH_LOG("%d messages not seen exactly once", n);
-	ASSERT_EQ(0, post_info(c, &pi));
+	/* what it resent may arrive before it read the server's HELLO */
+	end = now_s() + 5 * slow();
+	do {
+		ASSERT_EQ(0, post_info(c, &pi));
+	} while (pi.dormant && now_s() < end && !usleep(20000));
 	EXPECT_EQ(0U, pi.dormant);
 	EXPECT_LE(1U, pi.resumes);
-	sb = path_of(_metadata, s, 1, MP_SRV_B);
-	EXPECT_EQ(sb, ri.path);
+}
+
+/*
+ * Both links go down: the client's carrier, which may resume, goes
+ * dormant with messages it owes.  Path B comes back, and without
+ * another send from the application the carrier resumes on it (path A
+ * still has no route) and delivers every message once.
+ */
+TEST_F(mp, all_paths_down_resume)
+{
+	struct post_path_desc d[MAX_PATHS];
+	struct rinfo ri;
+	double t0;
+	int c, s, n;
+
+	resume_policy(_metadata, self);
+	mp_pair(_metadata, self, 1, 1000, &c, &s);
+	both_paths_up(_metadata, c, s);
+	t0 = now_s();
+
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	EXPECT_EQ(0, if_conf("va1", NULL, 0)) TH_LOG("va1 down: %s", strerror(errno));
+	owe_and_sleep(_metadata, c, t0);
+	EXPECT_EQ(0, wait_paths_up(c, 2, 100, d, &n));
+
+	/* path B is back; path A is not, and has no route */
+	EXPECT_EQ(0, if_conf("va1", NULL, 1)) TH_LOG("va1 up: %s", strerror(errno));
+	owed_arrive(_metadata, c, s, t0, &ri);
+	EXPECT_EQ(path_of(_metadata, s, 1, MP_SRV_B), ri.path);
 	expect_only(_metadata, c, s, "after");
+	EXPECT_EQ(0, if_conf("va0", NULL, 1));
+	close(c);
+	close(s);
+}
+
+/*
+ * Path A, the one the client connected on, dies first: path B, joined,
+ * becomes the carrier's own transient.  Then B dies too, and comes
+ * back: the carrier resumes on B, the path it had last, though A is
+ * still the address it connected to.
+ */
+TEST_F(mp, promoted_path_resumes)
+{
+	struct post_path_desc d[MAX_PATHS];
+	int c, s, i, n, sent = 0, got = 0;
+	struct post_info pi;
+	struct rinfo ri;
+	char buf[64];
+	double end, t0;
+
+	resume_policy(_metadata, self);
+	mp_pair(_metadata, self, 1, 1000, &c, &s);
+	both_paths_up(_metadata, c, s);
+	t0 = now_s();
+
+	/* messages on path A find it gone: B carries on, A is down */
+	EXPECT_EQ(0, if_conf("va0", NULL, 0)) TH_LOG("va0 down: %s", strerror(errno));
+	end = now_s() + 20 * slow();
+	do {
+		snprintf(buf, sizeof(buf), "early %d", sent);
+		ASSERT_EQ((ssize_t)sizeof(buf), msend(c, buf, sizeof(buf), 0, -1, NULL, 0))
+			TH_LOG("send %d: %s", sent, strerror(errno));
+		sent++;
+		usleep(100000);
+		n = get_paths(c, d, MAX_PATHS);
+	} while ((n < 0 || n_up(d, n) != 1) && now_s() < end);
+	ASSERT_EQ(1, n_up(d, n)) log_paths(_metadata, "client", c);
+	for (i = 0; i < n; i++)
+		if (d[i].state == 1)
+			EXPECT_EQ(path_id_by(d, n, 0, MP_SRV_B), d[i].id);
+	for (got = 0; got < sent; got++)
+		ASSERT_EQ((ssize_t)sizeof(buf), mrecv(s, buf, sizeof(buf), 0, &ri))
+			TH_LOG("early %d of %d: %s", got, sent, strerror(errno));
+	ASSERT_EQ(0, post_info(c, &pi));
+	ASSERT_EQ(0U, pi.dormant);
+	TH_LOG("%.1f s: path A down after %d messages", now_s() - t0, sent);
+
+	EXPECT_EQ(0, if_conf("va1", NULL, 0)) TH_LOG("va1 down: %s", strerror(errno));
+	owe_and_sleep(_metadata, c, t0);
+	EXPECT_EQ(0, if_conf("va1", NULL, 1)) TH_LOG("va1 up: %s", strerror(errno));
+	owed_arrive(_metadata, c, s, t0, &ri);
+	EXPECT_EQ(path_of(_metadata, s, 1, MP_SRV_B), ri.path);
 	EXPECT_EQ(0, if_conf("va0", NULL, 1));
 	close(c);
 	close(s);
