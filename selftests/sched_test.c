@@ -847,4 +847,178 @@ TEST_F(ns, close_with_many_queued)
 	EXPECT_GT(small * 24 + 0.1, large);
 }
 
+/* ---- autocorking ------------------------------------------------------- */
+
+/* net.post.autocork_us of the test's namespace (the client's) */
+static int set_autocork(const char *val)
+{
+	int fd = open("/proc/sys/net/post/autocork_us", O_WRONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val));
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+/* TCP segments sent from the test's namespace */
+static long out_segs(void)
+{
+	char hdr[1024], val[1024], *h, *v, *hs, *vs;
+	FILE *f = fopen("/proc/self/net/snmp", "r");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "Tcp:", 4))
+			continue;
+		h = strtok_r(hdr, " \n", &hs);
+		v = strtok_r(val, " \n", &vs);
+		while (h && v && strcmp(h, "OutSegs")) {
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		if (h && v)
+			n = atol(v);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait up to @ms for a message on @s; its first byte, or -1. */
+static int recv_within(int s, int ms)
+{
+	struct pollfd pfd = { .fd = s, .events = POLLIN };
+	uint64_t id;
+
+	if (poll(&pfd, 1, ms) != 1 ||
+	    precv(s, rbuf, sizeof(rbuf), &id, MSG_DONTWAIT) < 0)
+		return -1;
+	return (unsigned char)rbuf[0];
+}
+
+/*
+ * A run of small messages, sent without receiving in between, leaves in
+ * a few TCP segments rather than one each; with autocorking off, in one
+ * each.  Every message arrives, in order, either way.
+ */
+TEST_F(ns, autocork_coalesces_a_run)
+{
+	char msg[100] = {};
+	long segs[2];
+
+	for (int off = 0; off < 2; off++) {
+		long before;
+
+		ASSERT_EQ(0, set_autocork(off ? "0" : "1000000"));
+		before = out_segs();
+		ASSERT_LE(0, before);
+		for (int i = 0; i < 30; i++) {
+			msg[0] = i;
+			ASSERT_EQ(100, psend(self->c, msg, 100, 0, NULL));
+		}
+		/* receiving pushes what was held */
+		ASSERT_EQ(-1, recv(self->c, rbuf, 1, MSG_DONTWAIT));
+		ASSERT_EQ(EAGAIN, errno);
+		for (int i = 0; i < 30; i++)
+			ASSERT_EQ(i, recv_within(self->s, 5000));
+		segs[off] = out_segs() - before;
+	}
+	TH_LOG("30 messages: %ld segments autocorked, %ld not", segs[0], segs[1]);
+	EXPECT_GE(15, segs[0]);
+	EXPECT_LE(20, segs[1]);
+	ASSERT_EQ(0, set_autocork("200"));
+}
+
+/*
+ * What autocorking holds goes when the sender receives, sends an
+ * immediate message or closes, long before net.post.autocork_us; on its
+ * own, at that time and not before.  Each held message follows one that
+ * left (the first of a run leaves at once) after the acknowledgments of
+ * what went before settled: the carrier's work on them would push it too.
+ */
+TEST_F(ns, autocork_pushes)
+{
+	int one = 1, s2, c2;
+	double t0, t;
+
+	ASSERT_EQ(0, set_autocork("1000000"));
+	ASSERT_EQ(1, psend(self->c, "a", 1, 0, NULL));
+	ASSERT_EQ('a', recv_within(self->s, 5000));
+	usleep(200000);
+
+	/* receiving */
+	ASSERT_EQ(1, psend(self->c, "b", 1, 0, NULL));
+	EXPECT_EQ(-1, recv_within(self->s, 100));
+	t0 = now_s();
+	ASSERT_EQ(-1, recv(self->c, rbuf, 1, MSG_DONTWAIT));
+	ASSERT_EQ('b', recv_within(self->s, 5000));
+	EXPECT_GT(0.5, now_s() - t0);
+	usleep(200000);
+
+	/* an immediate message takes what waits with it */
+	ASSERT_EQ(1, psend(self->c, "c", 1, 0, NULL));
+	ASSERT_EQ(1, psend(self->c, "d", 1, 0, NULL));
+	EXPECT_EQ('c', recv_within(self->s, 5000));
+	usleep(200000);
+	ASSERT_EQ(1, psend(self->c, "e", 1, 0, NULL));
+	t0 = now_s();
+	ASSERT_EQ(1, psend(self->c, "f", 1, 0, P(.imm = 1)));
+	ASSERT_EQ('d', recv_within(self->s, 5000));
+	ASSERT_EQ('e', recv_within(self->s, 5000));
+	ASSERT_EQ('f', recv_within(self->s, 5000));
+	EXPECT_GT(0.5, now_s() - t0);
+	usleep(200000);
+
+	/* the timer: nothing else happens on the sender */
+	ASSERT_EQ(0, set_autocork("300000"));
+	ASSERT_EQ(1, psend(self->c, "g", 1, 0, NULL));
+	t0 = now_s();
+	ASSERT_EQ('g', recv_within(self->s, 5000));
+	t = now_s() - t0;
+	TH_LOG("held for %.3f s with net.post.autocork_us 300000", t);
+	EXPECT_LT(0.25, t);
+	EXPECT_GT(2.0, t);
+
+	/* close; POST_IMMEDIATE as the default, 0 per message */
+	ASSERT_EQ(0, set_autocork("1000000"));
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c2, &s2));
+	ASSERT_EQ(0, setsockopt(c2, SOL_POST, POST_IMMEDIATE, &one, sizeof(one)));
+	ASSERT_EQ(1, psend(c2, "h", 1, 0, NULL));
+	ASSERT_EQ(1, psend(c2, "i", 1, 0, NULL));
+	ASSERT_EQ('h', recv_within(s2, 5000));
+	ASSERT_EQ('i', recv_within(s2, 5000));
+	usleep(200000);
+	ASSERT_EQ(1, psend(c2, "j", 1, 0, P(.imm = 0)));
+	ASSERT_EQ(1, psend(c2, "k", 1, 0, P(.imm = 0)));
+	EXPECT_EQ(-1, recv_within(s2, 100));
+	t0 = now_s();
+	close(c2);
+	ASSERT_EQ('j', recv_within(s2, 5000));
+	ASSERT_EQ('k', recv_within(s2, 5000));
+	EXPECT_GT(0.5, now_s() - t0);
+	close(s2);
+	ASSERT_EQ(0, set_autocork("200"));
+}
+
+TEST_F(ns, autocork_sysctl_range)
+{
+	int fd = open("/proc/sys/net/post/autocork_us", O_RDONLY);
+	char buf[32] = {};
+
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	EXPECT_EQ(200, atoi(buf));
+	EXPECT_EQ(-1, set_autocork("1000001"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_autocork("-1"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, set_autocork("0"));
+	EXPECT_EQ(0, set_autocork("1000000"));
+	EXPECT_EQ(0, set_autocork("200"));
+}
+
 TEST_HARNESS_MAIN

@@ -40,6 +40,11 @@ u32 post_net_max_msg(const struct net *net)
 	return READ_ONCE(post_net(net)->max_msg_size);
 }
 
+u32 post_net_autocork_us(const struct net *net)
+{
+	return READ_ONCE(post_net(net)->autocork_us);
+}
+
 struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 			   int kern)
 {
@@ -113,6 +118,7 @@ static const struct net_proto_family post_family_ops = {
 
 static const unsigned int post_msg_size_min = POST_MIN_MSG_SIZE;
 static const unsigned int post_msg_size_max = POST_MAX_MSG_SIZE_LIMIT;
+static const unsigned int post_autocork_max = POST_AUTOCORK_US_MAX;
 
 static struct ctl_table post_sysctl_table[] = {
 	{
@@ -124,6 +130,14 @@ static struct ctl_table post_sysctl_table[] = {
 		.extra1		= (void *)&post_msg_size_min,
 		.extra2		= (void *)&post_msg_size_max,
 	},
+	{
+		.procname	= "autocork_us",
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= (void *)&post_autocork_max,
+	},
 };
 
 static int __net_init post_net_init(struct net *net)
@@ -133,6 +147,7 @@ static int __net_init post_net_init(struct net *net)
 	int err = -ENOMEM;
 
 	pn->max_msg_size = POST_DEFAULT_MAX_MSG_SIZE;
+	pn->autocork_us = POST_AUTOCORK_US;
 	pn->net = net;
 	post_assoc_net_init(pn);
 
@@ -141,6 +156,7 @@ static int __net_init post_net_init(struct net *net)
 	if (!table)
 		goto err;
 	table[0].data = &pn->max_msg_size;
+	table[1].data = &pn->autocork_us;
 
 	pn->sysctl_hdr = register_net_sysctl_sz(net, "net/post", table,
 						ARRAY_SIZE(post_sysctl_table));

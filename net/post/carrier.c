@@ -48,6 +48,34 @@ static void post_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+static enum hrtimer_restart post_cork_timer(struct hrtimer *timer)
+{
+	struct post_sock *ps = container_of(timer, struct post_sock,
+					    cork_timer);
+
+	post_tx_schedule(&ps->sk);
+	sock_put(&ps->sk);	/* taken by post_cork_arm() */
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * The timer is not pushed back by later sends: the oldest message held
+ * waits at most net.post.autocork_us.
+ */
+static void post_cork_arm(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	/* a running callback has yet to schedule the push, or already did */
+	if (hrtimer_active(&ps->cork_timer))
+		return;
+	sock_hold(sk);
+	hrtimer_start(&ps->cork_timer,
+		      ns_to_ktime(post_net_autocork_us(sock_net(sk)) *
+				  NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_SOFT);
+}
+
 void post_sock_init(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
@@ -64,6 +92,8 @@ void post_sock_init(struct sock *sk)
 	spin_lock_init(&ps->rx_lock);
 	timer_setup(&ps->ack_timer, post_ack_timer, 0);
 	timer_setup(&ps->path_timer, post_path_timer, 0);
+	hrtimer_init(&ps->cork_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	ps->cork_timer.function = post_cork_timer;
 	INIT_LIST_HEAD(&ps->rx_partial);
 	INIT_LIST_HEAD(&ps->rx_held);
 	INIT_LIST_HEAD(&ps->rx_ready);
@@ -258,6 +288,8 @@ static void post_carrier_stop_timers(struct sock *sk)
 {
 	post_sched_purge(sk);	/* and the lifetime timer */
 	sk_stop_timer(sk, &post_sk(sk)->path_timer);
+	if (hrtimer_try_to_cancel(&post_sk(sk)->cork_timer) == 1)
+		__sock_put(sk);
 }
 
 static void post_orphan_done(struct sock *sk)
@@ -1877,6 +1909,27 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
 	return err;
 }
 
+/*
+ * Autocorking: may the message just queued wait for what the
+ * application sends next?  Yes while it is streaming (it sent last,
+ * rather than received), so that a run of small messages goes to TCP in
+ * one call and shares its segments, and both ends' work per segment: up
+ * to POST_CORK_BYTES queued, for at most net.post.autocork_us.  Not a
+ * message marked POST_IMMEDIATE, and not with several transients, where
+ * each message is weighed against the paths as it goes.
+ */
+static bool post_tx_autocork(struct sock *sk, const struct post_props *pp)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+
+	return ps->tx_streaming && !(pp->flags & POST_MSGF_IMMEDIATE) &&
+	       t && !t->mptcp && !ps->n_joined &&
+	       !test_bit(POST_F_DORMANT, &ps->flags) &&
+	       ps->tx_charged < POST_CORK_BYTES &&
+	       post_net_autocork_us(sock_net(sk));
+}
+
 static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 			    size_t len)
 {
@@ -1930,8 +1983,17 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	err = post_sched_enqueue(sk, msg, len, pp);
 	if (err)
 		goto out;
-	post_carrier_resume(sk);	/* if dormant */
-	post_carrier_process(sk);
+	if (post_tx_autocork(sk, pp)) {
+		post_cork_arm(sk);
+	} else {
+		/* what it held goes now */
+		if (hrtimer_try_to_cancel(&ps->cork_timer) == 1)
+			__sock_put(sk);
+		post_carrier_resume(sk);	/* if dormant */
+		post_carrier_process(sk);
+	}
+	/* the first message of a run leaves at once */
+	ps->tx_streaming = true;
 	err = len;
 	goto out;
 
@@ -2083,6 +2145,12 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (sk->sk_state == TCP_LISTEN) {
 		err = -ENOTCONN;
 		goto out;
+	}
+	if (ps->tx_streaming) {
+		/* what it sent may be what the peer must answer */
+		ps->tx_streaming = false;
+		if (!post_sched_idle(sk))
+			post_carrier_process(sk);
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 

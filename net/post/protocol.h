@@ -140,6 +140,15 @@ struct post_ack {
  */
 #define POST_ACK_IN_DELAY	max(1UL, msecs_to_jiffies(20))
 /*
+ * Autocorking (post_tx_autocork()): what a streaming sender queues waits
+ * for what follows while less than this many bytes are queued, for at
+ * most net.post.autocork_us (default POST_AUTOCORK_US, at most
+ * POST_AUTOCORK_US_MAX).
+ */
+#define POST_CORK_BYTES		(16U << 10)
+#define POST_AUTOCORK_US	200U
+#define POST_AUTOCORK_US_MAX	1000000U
+/*
  * Most sequence numbers in use at once: a message starts only if its
  * number is below the oldest unacknowledged one plus this.
  */
@@ -723,6 +732,7 @@ struct post_assoc {
  * struct post_net - per network namespace state
  * @sysctl_hdr: the net.post sysctl table of the namespace
  * @max_msg_size: net.post.max_msg_size, read locklessly
+ * @autocork_us: net.post.autocork_us, read locklessly
  * @lock: protects everything below, and the associations' fields;
  *	a mutex, taken after a carrier's socket lock
  * @assocs: associations by id
@@ -735,6 +745,7 @@ struct post_assoc {
 struct post_net {
 	struct ctl_table_header	*sysctl_hdr;
 	unsigned int		max_msg_size;
+	unsigned int		autocork_us;
 
 	struct mutex		lock;	/* see above */
 	struct xarray		assocs;
@@ -803,6 +814,10 @@ enum {
  * @tx_aborts: expired partly sent messages whose ABORT is pending
  * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
  * @tx_spare: a message forgotten from @tx_history, for the next one sent
+ * @tx_streaming: the application sent last, rather than received: what
+ *	it sends next may be coalesced (see post_tx_autocork())
+ * @cork_timer: pushes what autocorking holds back; holds a reference
+ *	on the carrier while queued
  * @tx_seqs: messages on @tx_inflight, hashed by sequence number (no
  *	allocation per message: a message or two in flight, as in
  *	request/response, would otherwise allocate and free a node each)
@@ -919,6 +934,8 @@ struct post_sock {
 	struct list_head	tx_aborts;
 	struct list_head	tx_history;
 	struct post_msg		*tx_spare;
+	bool			tx_streaming;
+	struct hrtimer		cork_timer;
 	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);
 	struct page_frag	tx_frag;
 	u64			tx_charged;
@@ -1024,6 +1041,7 @@ extern struct workqueue_struct *post_wq;
 /* af_post.c */
 struct post_net *post_net(const struct net *net);
 u32 post_net_max_msg(const struct net *net);
+u32 post_net_autocork_us(const struct net *net);
 struct sock *post_sk_alloc(struct net *net, struct socket *sock, int type,
 			   int kern);
 struct sock *post_child_alloc(struct sock *parent);
