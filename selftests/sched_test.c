@@ -1003,6 +1003,39 @@ TEST_F(ns, autocork_pushes)
 	ASSERT_EQ(0, set_autocork("200"));
 }
 
+/*
+ * A sender that waits for EPOLLOUT before each send with a small
+ * SO_SNDBUF is let in at once: what is held stays below half the buffer.
+ */
+TEST_F(ns, autocork_lets_pollers_in)
+{
+	int sndbuf = 4096;	/* 8192 once doubled */
+	char msg[1000] = {};
+	double t0;
+
+	ASSERT_EQ(0, set_autocork("1000000"));
+	ASSERT_EQ(0, setsockopt(self->c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)));
+	/* streaming, with the acknowledgments of what went before settled */
+	msg[0] = 100;
+	ASSERT_EQ(1000, psend(self->c, msg, 1000, 0, NULL));
+	ASSERT_EQ(100, recv_within(self->s, 5000));
+	usleep(200000);
+	t0 = now_s();
+	for (int i = 0; i < 20; i++) {
+		struct pollfd pfd = { .fd = self->c, .events = POLLOUT };
+
+		ASSERT_EQ(1, poll(&pfd, 1, 5000));
+		msg[0] = i;
+		ASSERT_EQ(1000, psend(self->c, msg, 1000, MSG_DONTWAIT, NULL));
+	}
+	EXPECT_GT(0.9, now_s() - t0);
+	ASSERT_EQ(-1, recv(self->c, rbuf, 1, MSG_DONTWAIT));
+	for (int i = 0; i < 20; i++)
+		ASSERT_EQ(i, recv_within(self->s, 5000));
+	ASSERT_EQ(0, set_autocork("200"));
+}
+
 TEST_F(ns, autocork_sysctl_range)
 {
 	int fd = open("/proc/sys/net/post/autocork_us", O_RDONLY);

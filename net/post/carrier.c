@@ -53,21 +53,20 @@ static enum hrtimer_restart post_cork_timer(struct hrtimer *timer)
 	struct post_sock *ps = container_of(timer, struct post_sock,
 					    cork_timer);
 
-	post_tx_schedule(&ps->sk);
-	sock_put(&ps->sk);	/* taken by post_cork_arm() */
+	post_tx_schedule_put(&ps->sk);	/* taken by post_cork_arm() */
 	return HRTIMER_NORESTART;
 }
 
 /*
  * The timer is not pushed back by later sends: the oldest message held
- * waits at most net.post.autocork_us.
+ * waits at most net.post.autocork_us.  It is armed again even while its
+ * callback runs: the push that callback queued may be over already.
  */
 static void post_cork_arm(struct sock *sk)
 {
 	struct post_sock *ps = post_sk(sk);
 
-	/* a running callback has yet to schedule the push, or already did */
-	if (hrtimer_active(&ps->cork_timer))
+	if (hrtimer_is_queued(&ps->cork_timer))
 		return;
 	sock_hold(sk);
 	hrtimer_start(&ps->cork_timer,
@@ -134,6 +133,23 @@ void post_tx_schedule(struct sock *sk)
 	sock_hold(sk);
 	if (!queue_work(post_wq, &post_sk(sk)->tx_work))
 		sock_put(sk);
+}
+
+/**
+ * post_tx_schedule_put - run the carrier's tx work with the caller's reference
+ * @sk: the carrier
+ *
+ * For timer callbacks, whose reference may be the carrier's last: its
+ * destructor sleeps, so the last reference is never dropped in softirq.
+ * The work takes the reference over; if it is already pending (holding
+ * one of its own) the reference is dropped, unless the work ran
+ * meanwhile and it is the last, when the work is queued again to drop it.
+ */
+void post_tx_schedule_put(struct sock *sk)
+{
+	while (!queue_work(post_wq, &post_sk(sk)->tx_work))
+		if (refcount_dec_not_one(&sk->sk_refcnt))
+			return;
 }
 
 /*
@@ -595,8 +611,7 @@ static void post_path_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, path_timer);
 
-	post_tx_schedule(&ps->sk);
-	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
+	post_tx_schedule_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
 
 /*
@@ -1914,7 +1929,8 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
  * application sends next?  Yes while it is streaming (it sent last,
  * rather than received), so that a run of small messages goes to TCP in
  * one call and shares its segments, and both ends' work per segment: up
- * to POST_CORK_BYTES queued, for at most net.post.autocork_us.  Not a
+ * to POST_CORK_BYTES queued (and half of SO_SNDBUF, so that a sender
+ * waiting for EPOLLOUT is let in), for at most net.post.autocork_us.  Not a
  * message marked POST_IMMEDIATE, and not with several transients, where
  * each message is weighed against the paths as it goes.
  */
@@ -1926,7 +1942,8 @@ static bool post_tx_autocork(struct sock *sk, const struct post_props *pp)
 	return ps->tx_streaming && !(pp->flags & POST_MSGF_IMMEDIATE) &&
 	       t && !t->mptcp && !ps->n_joined &&
 	       !test_bit(POST_F_DORMANT, &ps->flags) &&
-	       ps->tx_charged < POST_CORK_BYTES &&
+	       ps->tx_charged < min_t(u32, POST_CORK_BYTES,
+				      READ_ONCE(sk->sk_sndbuf) / 2) &&
 	       post_net_autocork_us(sock_net(sk));
 }
 

@@ -1052,6 +1052,7 @@ extern const struct proto_ops post_stream_ops;
 void post_sock_init(struct sock *sk);
 void post_sock_destruct(struct sock *sk);
 void post_tx_schedule(struct sock *sk);
+void post_tx_schedule_put(struct sock *sk);
 
 /* xprt_tcp.c */
 int post_xprt_create(struct sock *sk, int family,

@@ -746,8 +746,7 @@ static void post_tx_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, tx_timer);
 
-	post_tx_schedule(&ps->sk);
-	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
+	post_tx_schedule_put(&ps->sk);	/* taken by sk_reset_timer() */
 }
 
 /* Can a message with no sequence number start without overrunning the

@@ -1033,15 +1033,10 @@ void post_ack_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, ack_timer);
 
-	/*
-	 * Once the carrier is closed, this reference may be its last, and
-	 * its destructor sleeps: the tx work, holding one of its own,
-	 * puts the last in process context.
-	 */
+	/* the reference taken by sk_reset_timer() may be the last */
 	if (READ_ONCE(ps->ack_dirty) || READ_ONCE(ps->ack_in_dirty) ||
-	    sock_flag(&ps->sk, SOCK_DEAD))
-		post_tx_schedule(&ps->sk);
-	sock_put(&ps->sk);	/* taken by sk_reset_timer() */
+	    !refcount_dec_not_one(&ps->sk.sk_refcnt))
+		post_tx_schedule_put(&ps->sk);
 }
 
 /* A message we have came again: make sure an ACK says so. */
