@@ -178,31 +178,6 @@ static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
 	fclose(f);
 }
 
-/* TCP segments sent from the calling thread's namespace */
-static unsigned long long tcp_out_segs(void)
-{
-	char hdr[1024], val[1024], *h, *v, *hs, *vs;
-	unsigned long long n = 0;
-	FILE *f = fopen("/proc/net/snmp", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "Tcp:", 4))
-			continue;
-		h = strtok_r(hdr, " \n", &hs);
-		v = strtok_r(val, " \n", &vs);
-		while (h && v && strcmp(h, "OutSegs")) {
-			h = strtok_r(NULL, " \n", &hs);
-			v = strtok_r(NULL, " \n", &vs);
-		}
-		if (h && v)
-			n = strtoull(v, NULL, 10);
-	}
-	fclose(f);
-	return n;
-}
-
 /* POST_BENCH_CPU: what one transfer cost, from the counters around it */
 struct xfer_cost {
 	unsigned long long busy, total, segs;

@@ -206,14 +206,7 @@ TEST_F(ns, peek)
 
 static int write_sysctl(const char *val)
 {
-	int fd = open("/proc/sys/net/post/max_msg_size", O_WRONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	r = write(fd, val, strlen(val));
-	close(fd);
-	return r < 0 ? -1 : 0;
+	return post_sysctl_write("max_msg_size", val);
 }
 
 TEST_F(ns, max_msg_size)

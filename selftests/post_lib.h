@@ -170,6 +170,47 @@ static inline double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* Write @val to net.post.@name of the calling thread's namespace: 0 or -1. */
+static inline int post_sysctl_write(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/post/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val));
+	close(fd);
+	return r < 0 ? -1 : 0;
+}
+
+/* TCP segments sent from the calling thread's namespace, or -1 */
+static inline long long tcp_out_segs(void)
+{
+	char hdr[1024], val[1024], *h, *v, *hs, *vs;
+	FILE *f = fopen("/proc/self/net/snmp", "r");
+	long long n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "Tcp:", 4))
+			continue;
+		h = strtok_r(hdr, " \n", &hs);
+		v = strtok_r(val, " \n", &vs);
+		while (h && v && strcmp(h, "OutSegs")) {
+			h = strtok_r(NULL, " \n", &hs);
+			v = strtok_r(NULL, " \n", &vs);
+		}
+		if (h && v)
+			n = atoll(v);
+	}
+	fclose(f);
+	return n;
+}
+
 static inline void fill(char *buf, size_t n, unsigned int seed)
 {
 	for (size_t i = 0; i < n; i++)

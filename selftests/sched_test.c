@@ -852,39 +852,7 @@ TEST_F(ns, close_with_many_queued)
 /* net.post.autocork_us of the test's namespace (the client's) */
 static int set_autocork(const char *val)
 {
-	int fd = open("/proc/sys/net/post/autocork_us", O_WRONLY);
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	r = write(fd, val, strlen(val));
-	close(fd);
-	return r < 0 ? -1 : 0;
-}
-
-/* TCP segments sent from the test's namespace */
-static long out_segs(void)
-{
-	char hdr[1024], val[1024], *h, *v, *hs, *vs;
-	FILE *f = fopen("/proc/self/net/snmp", "r");
-	long n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "Tcp:", 4))
-			continue;
-		h = strtok_r(hdr, " \n", &hs);
-		v = strtok_r(val, " \n", &vs);
-		while (h && v && strcmp(h, "OutSegs")) {
-			h = strtok_r(NULL, " \n", &hs);
-			v = strtok_r(NULL, " \n", &vs);
-		}
-		if (h && v)
-			n = atol(v);
-	}
-	fclose(f);
-	return n;
+	return post_sysctl_write("autocork_us", val);
 }
 
 /* Wait up to @ms for a message on @s; its first byte, or -1. */
@@ -907,13 +875,13 @@ static int recv_within(int s, int ms)
 TEST_F(ns, autocork_coalesces_a_run)
 {
 	char msg[100] = {};
-	long segs[2];
+	long long segs[2];
 
 	for (int off = 0; off < 2; off++) {
-		long before;
+		long long before;
 
 		ASSERT_EQ(0, set_autocork(off ? "0" : "1000000"));
-		before = out_segs();
+		before = tcp_out_segs();
 		ASSERT_LE(0, before);
 		for (int i = 0; i < 30; i++) {
 			msg[0] = i;
@@ -924,9 +892,9 @@ TEST_F(ns, autocork_coalesces_a_run)
 		ASSERT_EQ(EAGAIN, errno);
 		for (int i = 0; i < 30; i++)
 			ASSERT_EQ(i, recv_within(self->s, 5000));
-		segs[off] = out_segs() - before;
+		segs[off] = tcp_out_segs() - before;
 	}
-	TH_LOG("30 messages: %ld segments autocorked, %ld not", segs[0], segs[1]);
+	TH_LOG("30 messages: %lld segments autocorked, %lld not", segs[0], segs[1]);
 	EXPECT_GE(15, segs[0]);
 	EXPECT_LE(20, segs[1]);
 	ASSERT_EQ(0, set_autocork("200"));
