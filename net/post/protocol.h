@@ -178,8 +178,8 @@ struct post_ack {
  * Payload bytes the sender puts in one DATA frame: about
  * POST_CHUNK_USEC of transmission at the transport's pacing rate, as TCP
  * sizes its TSO packets, between POST_CHUNK_SIZE (also until the rate is
- * known) and POST_MAX_CHUNK.  A frame is handed to TCP in one call, so
- * this is also the largest packet TCP can build from it.
+ * known) and POST_MAX_CHUNK.  Frames go to TCP in batches of up to
+ * POST_TX_BATCH bytes, which bound the packets it builds.
  */
 #define POST_CHUNK_SIZE		16384U
 #define POST_CHUNK_USEC		1000
@@ -227,7 +227,6 @@ enum post_msg_state {
 /* post_msg.flags */
 #define POST_MSGF_IDEMPOTENT	BIT(0)
 #define POST_MSGF_IMMEDIATE	BIT(1)
-#define POST_MSGF_EXPIRE	BIT(2)	/* expired while its frame is sent */
 #define POST_MSGF_EXPIRED	BIT(3)	/* done: expired, not delivered */
 #define POST_MSGF_RETAINED	BIT(4)	/* sent; payload kept until acked */
 #define POST_MSGF_RESENT	BIT(5)	/* being sent again after a resume */
@@ -454,10 +453,14 @@ struct post_parser {
 };
 
 /*
- * What one call to TCP carries: an ACK frame, then a DATA frame's header
- * and its chunk, which spans at most one page more than its length.
+ * What one call to the transport carries: a batch of frames
+ * (post_tx_push()), another one added while it holds less than
+ * POST_TX_BATCH bytes and has room for the largest frame, a DATA frame's
+ * header and its chunk, which spans at most one page more than its length.
  */
-#define POST_TX_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 3)
+#define POST_TX_BATCH		(64 * 1024)
+#define POST_FRAME_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 2)
+#define POST_TX_BVECS		(2 * POST_FRAME_BVECS + 8)
 
 /**
  * struct post_transient - one transport connection of a carrier
@@ -508,16 +511,13 @@ struct post_parser {
  * @err_reported: the transport's error was copied to the carrier's
  *	sk_err by the error_report callback (read locklessly): the carrier
  *	does not set it again once the application may have consumed it
- * @tx_bv: the frame being transmitted: header, then payload pages
+ * @tx_bv: the batch of frames being transmitted; each entry holds a
+ *	reference on its page, dropped when the whole batch is sent
  * @tx_nr_bv: entries in @tx_bv
- * @tx_len: length of the frame being transmitted
+ * @tx_len: length of the batch
  * @tx_off: bytes of it the transport has accepted
- * @tx_hdr: page holding its header when it has one of its own; the
- *	reference is dropped when the frame is sent
- * @tx_msg: message whose chunk is being transmitted, or NULL
- * @tx_payload: payload bytes of @tx_msg in the frame
- * @tx_end_seg: segment of @tx_msg holding the byte after the frame
- * @tx_end_off: offset of that byte within the segment
+ * @tx_partial: the last frame of the batch is not its message's last
+ * @tx_now: the batch ends with a chunk of an immediate message
  * @tx_chunk: payload bytes of the DATA frames it sends (see
  *	POST_CHUNK_USEC)
  *
@@ -573,11 +573,8 @@ struct post_transient {
 	unsigned int		tx_nr_bv;
 	size_t			tx_len;
 	size_t			tx_off;
-	struct page		*tx_hdr;
-	struct post_msg		*tx_msg;
-	u32			tx_payload;
-	u32			tx_end_seg;
-	u32			tx_end_off;
+	bool			tx_partial;
+	bool			tx_now;
 	u32			tx_chunk;
 };
 

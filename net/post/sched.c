@@ -391,12 +391,6 @@ static void post_sched_queue(struct post_sock *ps, struct post_msg *m)
 	rb_add_cached(&m->rb, &ps->tx_sched, post_sched_less);
 }
 
-/* Is a chunk of @m in the frame its transient is transmitting? */
-static bool post_msg_in_frame(const struct post_msg *m)
-{
-	return m->xprt && m->xprt->tx_msg == m;
-}
-
 /* Is a message of niceness @nice admitted now?  See post.rst. */
 bool post_tx_admit(struct sock *sk, u32 nice)
 {
@@ -511,8 +505,6 @@ static void post_msg_acked(struct sock *sk, struct post_msg *m, bool ev)
 	post_msg_retire(sk, m);
 }
 
-static void post_msg_expire(struct sock *sk, struct post_msg *m);
-
 /**
  * post_sched_retain - keep sent messages until the peer acknowledges them
  * @sk: the carrier
@@ -600,11 +592,6 @@ void post_sched_requeue(struct sock *sk, struct post_transient *t)
 				continue;
 			m->flags |= POST_MSGF_RESENT;
 			post_sched_queue(ps, m);
-		} else if (m->flags & POST_MSGF_EXPIRE) {
-			/* expired while its frame was sent: abort it now */
-			m->flags &= ~POST_MSGF_EXPIRE;
-			post_msg_expire(sk, m);
-			continue;
 		} else if (!list_empty(&m->started)) {
 			list_del_init(&m->started);
 			ps->nr_started--;
@@ -646,9 +633,8 @@ void post_sched_forget(struct sock *sk, struct post_transient *t)
 }
 
 /*
- * @m expired: drop it and, transitively, whatever waits for it.  A
- * message whose frame is being transmitted is dealt with when the frame
- * is done.  Partly sent ones are aborted on the wire.
+ * @m expired: drop it and, transitively, whatever waits for it.  Partly
+ * sent ones are aborted on the wire.
  */
 static void post_msg_expire(struct sock *sk, struct post_msg *m)
 {
@@ -660,15 +646,6 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 	list_add_tail(&m->work, &todo);
 	while ((m = list_first_entry_or_null(&todo, struct post_msg, work))) {
 		list_del_init(&m->work);
-		if (post_msg_in_frame(m)) {
-			m->flags &= ~POST_MSGF_EXPIRED;
-			m->flags |= POST_MSGF_EXPIRE;
-			if (!RB_EMPTY_NODE(&m->dl_rb)) {
-				rb_erase_cached(&m->dl_rb, &ps->tx_deadlines);
-				RB_CLEAR_NODE(&m->dl_rb);
-			}
-			continue;
-		}
 		list_for_each_entry_safe(e, tmp, &m->waiters, node) {
 			struct post_msg *d = e->msg;
 
@@ -693,7 +670,7 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 }
 
 /**
- * post_sched_chunk_done - the transport took a whole frame of @m
+ * post_sched_chunk_done - a frame of @m joined a transient's batch
  * @sk: the carrier
  * @m: the message
  * @payload: its payload bytes in the frame
@@ -701,13 +678,8 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload)
 {
 	m->sent += payload;
-	if (m->sent == m->len) {
-		m->flags &= ~POST_MSGF_EXPIRE;
+	if (m->sent == m->len)
 		post_msg_sent(sk, m);
-	} else if (m->flags & POST_MSGF_EXPIRE) {
-		m->flags &= ~POST_MSGF_EXPIRE;
-		post_msg_expire(sk, m);
-	}
 }
 
 static void post_tx_arm(struct sock *sk)
@@ -1026,7 +998,7 @@ static int post_msg_ack(struct sock *sk, struct post_msg *m)
 	/* only what we send again may be acknowledged before it is sent */
 	if (!(m->flags & POST_MSGF_RESENT))
 		return -EPROTO;
-	if (m->sent || post_msg_in_frame(m)) {
+	if (m->sent) {
 		/* the peer ignores the rest: finish the frames started */
 		m->flags |= POST_MSGF_ACKED;
 		return 0;

@@ -112,6 +112,29 @@ void post_payload_free(struct post_payload *pl)
 	kvfree(pl);
 }
 
+/*
+ * Append @len bytes at @page + @off to the batch: it takes a reference on
+ * the page, or extends the previous entry when the bytes continue it in
+ * the same folio (consecutive frames of one carrier usually come from the
+ * same @tx_frag page, so a batch of small messages is a few entries that
+ * TCP coalesces into few skb fragments).
+ */
+static void post_tx_add_bv(struct post_transient *t, struct page *page,
+			   u32 off, u32 len)
+{
+	struct bio_vec *prev = t->tx_nr_bv ? &t->tx_bv[t->tx_nr_bv - 1] : NULL;
+
+	t->tx_len += len;
+	if (prev && page_folio(prev->bv_page) == page_folio(page) &&
+	    bvec_virt(prev) + prev->bv_len == page_address(page) + off) {
+		prev->bv_len += len;
+		return;
+	}
+	get_page(page);
+	bvec_set_page(&t->tx_bv[t->tx_nr_bv++], page, len, off);
+}
+
+/* Room for a frame header of @len bytes, appended to the batch. */
 static void *post_tx_hdr_alloc(struct sock *sk, struct post_transient *t,
 			       u32 len)
 {
@@ -120,11 +143,8 @@ static void *post_tx_hdr_alloc(struct sock *sk, struct post_transient *t,
 
 	if (!hdr)
 		return NULL;
-	t->tx_hdr = virt_to_page(hdr);
-	bvec_set_virt(&t->tx_bv[0], hdr, len);
-	t->tx_nr_bv = 1;
-	t->tx_len = len;
-	t->tx_off = 0;
+	post_tx_add_bv(t, virt_to_page(hdr), offset_in_page(hdr), len);
+	put_page(virt_to_page(hdr));	/* post_tx_frag()'s, the batch has one */
 	return hdr;
 }
 
@@ -227,7 +247,10 @@ static int post_tx_build_hello(struct sock *sk, struct post_transient *t)
 	return 1;
 }
 
-/* Describe the next chunk of @m in t->tx_bv, after its header. */
+/*
+ * Append the next @payload bytes of @m to the batch, after its header,
+ * and move the message's cursor past them.
+ */
 static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 				u32 payload)
 {
@@ -238,8 +261,7 @@ static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 		struct bio_vec *bv = &pl->segs[seg];
 		u32 n = min(bv->bv_len - off, payload);
 
-		bvec_set_page(&t->tx_bv[t->tx_nr_bv++], bv->bv_page, n,
-			      bv->bv_offset + off);
+		post_tx_add_bv(t, bv->bv_page, bv->bv_offset + off, n);
 		payload -= n;
 		off += n;
 		if (off == bv->bv_len) {
@@ -247,8 +269,8 @@ static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 			off = 0;
 		}
 	}
-	t->tx_end_seg = seg;
-	t->tx_end_off = off;
+	pl->cur_seg = seg;
+	pl->cur_off = off;
 }
 
 static int post_tx_build_data(struct sock *sk, struct post_transient *t,
@@ -281,8 +303,8 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 		 * after what the same call to TCP carries first
 		 */
 		buf = m->pl->hdr;
-		bvec_set_virt(&t->tx_bv[t->tx_nr_bv++], buf, hlen);
-		t->tx_len += hlen;
+		post_tx_add_bv(t, virt_to_page(buf), offset_in_page(buf),
+			       hlen);
 	} else {
 		buf = post_tx_hdr_alloc(sk, t, hlen);
 		if (!buf)
@@ -310,9 +332,10 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 	}
 
 	post_tx_map_payload(t, m, payload);
-	t->tx_len += payload;
-	t->tx_msg = m;
-	t->tx_payload = payload;
+	/* its pages are the batch's now: @m may even be gone after this */
+	t->tx_partial = m->sent + payload < m->len;
+	t->tx_now = post_msg_immediate(m);
+	post_sched_chunk_done(sk, m, payload);
 	return 1;
 }
 
@@ -369,25 +392,18 @@ static int post_tx_build_abort(struct sock *sk, struct post_transient *t,
 	return 1;
 }
 
-/* The transport accepted the whole current frame. */
-static void post_tx_frame_done(struct sock *sk, struct post_transient *t)
+/* The transport accepted the whole batch: let its pages go. */
+static void post_tx_batch_done(struct post_transient *t)
 {
-	struct post_msg *m = t->tx_msg;
+	u32 i;
 
-	if (t->tx_hdr) {
-		put_page(t->tx_hdr);
-		t->tx_hdr = NULL;
-	}
+	for (i = 0; i < t->tx_nr_bv; i++)
+		put_page(t->tx_bv[i].bv_page);
 	t->tx_nr_bv = 0;
 	t->tx_len = 0;
 	t->tx_off = 0;
-	if (!m)
-		return;
-
-	t->tx_msg = NULL;
-	m->pl->cur_seg = t->tx_end_seg;
-	m->pl->cur_off = t->tx_end_off;
-	post_sched_chunk_done(sk, m, t->tx_payload);
+	t->tx_partial = false;
+	t->tx_now = false;
 }
 
 static bool post_ack_due(struct post_sock *ps)
@@ -419,35 +435,19 @@ static struct post_msg *post_tx_pick(struct sock *sk, struct post_transient *t)
 	return NULL;
 }
 
-/*
- * Prepare the next frame, or two: an ACK frame and the first chunk of a
- * message go to TCP in one call, so that a reply carries the
- * acknowledgment of its request for the price of one send.  Return 1 if
- * there is a frame, 0 if not.
- */
+/* Append the next frame to the batch.  Return 1 if there is one, 0 if not. */
 static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 {
-	struct post_sock *ps = post_sk(sk);
 	struct post_msg *m;
 	u64 seq;
-	int ret;
 
 	if (!t->hello_sent)
 		return post_tx_build_hello(sk, t);
 	/* a join carries nothing else until the peer took it */
 	if (t->join && !post_peer_hello(t))
 		return 0;
-	if (post_ack_due(ps) && post_ack_xprt(sk) == t) {
-		ret = post_tx_build_ack(sk, t);
-		/* with several paths, which message goes here is weighed */
-		if (ret <= 0 || !list_empty(&ps->tx_aborts) || ps->n_joined)
-			return ret;
-		/* its header goes in its payload's room: no second page */
-		m = post_tx_pick(sk, t);
-		if (m && !m->seq && !m->n_ante)
-			return post_tx_build_data(sk, t, m);
-		return ret;
-	}
+	if (post_ack_due(post_sk(sk)) && post_ack_xprt(sk) == t)
+		return post_tx_build_ack(sk, t);
 	seq = post_sched_next_abort(sk, t);
 	if (seq)
 		return post_tx_build_abort(sk, t, seq);
@@ -456,15 +456,46 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 	return m ? post_tx_build_data(sk, t, m) : 0;
 }
 
-/* Are frames after the current one ready to follow it at once? */
+/*
+ * May another frame join the batch?  Not after a chunk of an immediate
+ * message, not beyond POST_TX_BATCH bytes or what the transport has room
+ * for (what it refuses waits for its write_space, ahead of anything
+ * more urgent queued meanwhile), and not with several transients, where
+ * each chunk is weighed against the paths as it goes.
+ */
+static bool post_tx_batch_room(struct sock *sk, struct post_transient *t)
+{
+	return !t->tx_now && !post_sk(sk)->n_joined &&
+	       t->tx_nr_bv + POST_FRAME_BVECS <= POST_TX_BVECS &&
+	       t->tx_len < min_t(int, POST_TX_BATCH,
+				 sk_stream_wspace(t->sock->sk));
+}
+
+/*
+ * Build a batch of frames.  Return 1 if there is one, 0 if nothing is
+ * due, or a negative errno if nothing could be built.  An error after
+ * the first frame ends the batch; the next push meets it again.
+ */
+static int post_tx_fill(struct sock *sk, struct post_transient *t)
+{
+	int ret;
+
+	do {
+		ret = post_tx_next_frame(sk, t);
+		if (ret <= 0)
+			return t->tx_len ? 1 : ret;
+	} while (post_tx_batch_room(sk, t));
+	return 1;
+}
+
+/* Are frames after the batch ready to follow it at once? */
 static bool post_tx_more(struct sock *sk, struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(sk);
-	struct post_msg *m = t->tx_msg;
 
-	if (m && post_msg_immediate(m))
+	if (t->tx_now)
 		return false;
-	if (m && m->sent + t->tx_payload < m->len)
+	if (t->tx_partial)
 		return true;
 	/*
 	 * with several transients, what is due may go on another; MPTCP's
@@ -473,12 +504,8 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 	 */
 	if (ps->n_joined || t->mptcp)
 		return false;
-	if (post_ack_due(ps) || !list_empty(&ps->tx_aborts))
-		return true;
-	/* anything else queued, once this message is out of the way */
-	return !RB_EMPTY_ROOT(&ps->tx_sched.rb_root) &&
-	       (!m || rb_first_cached(&ps->tx_sched) != &m->rb ||
-		rb_next(&m->rb));
+	return post_ack_due(ps) || !list_empty(&ps->tx_aborts) ||
+	       !RB_EMPTY_ROOT(&ps->tx_sched.rb_root);
 }
 
 /*
@@ -500,7 +527,11 @@ static void post_tx_uncork(struct post_transient *t)
  *
  * Sends until the transport's not-yet-sent queue is full (it returns
  * -EAGAIN and calls the transient's write_space later) or nothing is
- * left.  A frame the transport took in part is finished first.
+ * left.  Frames go to the transport in batches, one call each, so that
+ * TCP builds one packet of a run of small messages rather than one per
+ * message; a batch the transport took in part is finished first.  A
+ * frame's message is done with when its frame joins the batch: the
+ * batch holds references on its pages.
  *
  * Return: 0, or a negative errno if the transport failed.
  */
@@ -515,8 +546,8 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 	post_xprt_tune_lowat(t);
 	for (;;) {
 		if (t->tx_off == t->tx_len) {
-			post_tx_frame_done(sk, t);
-			ret = post_tx_next_frame(sk, t);
+			post_tx_batch_done(t);
+			ret = post_tx_fill(sk, t);
 			if (!ret && more)
 				post_tx_uncork(t);
 			if (ret <= 0)
@@ -551,16 +582,10 @@ bool post_tx_idle(const struct post_transient *t)
 	       post_sched_idle(t->carrier);
 }
 
-/* Forget the frame in flight; the transient is going away. */
+/* Forget the batch in flight; the transient is going away. */
 void post_tx_reset(struct post_transient *t)
 {
-	if (t->tx_hdr)
-		put_page(t->tx_hdr);
-	t->tx_hdr = NULL;
-	t->tx_msg = NULL;
-	t->tx_nr_bv = 0;
-	t->tx_len = 0;
-	t->tx_off = 0;
+	post_tx_batch_done(t);
 }
 
 /* ---- receive ----------------------------------------------------------- */
