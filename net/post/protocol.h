@@ -178,8 +178,9 @@ struct post_ack {
  * Payload bytes the sender puts in one DATA frame: about
  * POST_CHUNK_USEC of transmission at the transport's pacing rate, as TCP
  * sizes its TSO packets, between POST_CHUNK_SIZE (also until the rate is
- * known) and POST_MAX_CHUNK.  Frames go to TCP in batches of up to
- * POST_TX_BATCH bytes, which bound the packets it builds.
+ * known) and POST_MAX_CHUNK.  Frames go to TCP in batches of about as
+ * much, which bound the packets it builds and what TCP takes past its
+ * unsent limit.
  */
 #define POST_CHUNK_SIZE		16384U
 #define POST_CHUNK_USEC		1000
@@ -454,11 +455,10 @@ struct post_parser {
 
 /*
  * What one call to the transport carries: a batch of frames
- * (post_tx_push()), another one added while it holds less than
- * POST_TX_BATCH bytes and has room for the largest frame, a DATA frame's
- * header and its chunk, which spans at most one page more than its length.
+ * (post_tx_push()), another one added while it holds less than a chunk
+ * and has room for the largest frame, a DATA frame's header and its
+ * chunk, which spans at most one page more than its length.
  */
-#define POST_TX_BATCH		(64 * 1024)
 #define POST_FRAME_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 2)
 #define POST_TX_BVECS		(2 * POST_FRAME_BVECS + 8)
 

@@ -458,16 +458,17 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 
 /*
  * May another frame join the batch?  Not after a chunk of an immediate
- * message, not beyond POST_TX_BATCH bytes or what the transport has room
- * for (what it refuses waits for its write_space, ahead of anything
- * more urgent queued meanwhile), and not with several transients, where
- * each chunk is weighed against the paths as it goes.
+ * message, and not with several transients, where each chunk is weighed
+ * against the paths as it goes.  Not beyond a chunk's worth of bytes
+ * either (about POST_CHUNK_USEC of transmission): TCP takes a whole call
+ * past its unsent limit, and what it took, a more urgent message queued
+ * next waits behind, as it waits behind a chunk.
  */
 static bool post_tx_batch_room(struct sock *sk, struct post_transient *t)
 {
 	return !t->tx_now && !post_sk(sk)->n_joined &&
 	       t->tx_nr_bv + POST_FRAME_BVECS <= POST_TX_BVECS &&
-	       t->tx_len < min_t(int, POST_TX_BATCH,
+	       t->tx_len < min_t(int, t->tx_chunk,
 				 sk_stream_wspace(t->sock->sk));
 }
 
