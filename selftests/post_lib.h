@@ -186,8 +186,8 @@ static inline int post_sysctl_write(const char *name, const char *val)
 	return r < 0 ? -1 : 0;
 }
 
-/* TCP segments sent from the calling thread's namespace, or -1 */
-static inline long long tcp_out_segs(void)
+/* A Tcp counter of /proc/net/snmp (OutSegs...) in the calling thread's namespace, or -1 */
+static inline long long tcp_snmp(const char *field)
 {
 	char hdr[1024], val[1024], *h, *v, *hs, *vs;
 	FILE *f = fopen("/proc/self/net/snmp", "r");
@@ -200,7 +200,7 @@ static inline long long tcp_out_segs(void)
 			continue;
 		h = strtok_r(hdr, " \n", &hs);
 		v = strtok_r(val, " \n", &vs);
-		while (h && v && strcmp(h, "OutSegs")) {
+		while (h && v && strcmp(h, field)) {
 			h = strtok_r(NULL, " \n", &hs);
 			v = strtok_r(NULL, " \n", &vs);
 		}
@@ -209,6 +209,12 @@ static inline long long tcp_out_segs(void)
 	}
 	fclose(f);
 	return n;
+}
+
+/* TCP segments sent (MSS-sized, however TSO packed them), or -1 */
+static inline long long tcp_out_segs(void)
+{
+	return tcp_snmp("OutSegs");
 }
 
 static inline void fill(char *buf, size_t n, unsigned int seed)

@@ -901,6 +901,64 @@ TEST_F(ns, autocork_coalesces_a_run)
 }
 
 /*
+ * Frames go to TCP in batches, one call each: messages held by
+ * autocorking leave in one TSO packet, not a packet per MSS (TCP sends
+ * the full segments it holds at the end of every call, MSG_MORE or not).
+ * The server's InSegs counts the packets it received, the client's
+ * OutSegs the MSS-sized segments.  The run stays below the cork's byte
+ * limit and starts once the warm-up's acknowledgments settled, so that
+ * one push sends it; TCP's TSO autosizing is told not to cut the packet
+ * (a slow kernel's pacing rate would).
+ */
+TEST_F(ns, held_run_one_packet)
+{
+	static char msg[1000];
+	long long out0, in0, segs, pkts;
+	int fd;
+
+	/* past slow start first: the congestion window takes the run */
+	for (int i = 0; i < 64; i++)
+		ASSERT_EQ((ssize_t)sizeof(msg),
+			  psend(self->c, msg, sizeof(msg), 0, NULL));
+	for (int i = 0; i < 64; i++)
+		ASSERT_EQ(0, recv_within(self->s, 5000));
+	usleep(100000 * slow());
+
+	fd = open("/proc/sys/net/ipv4/tcp_min_tso_segs", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(2, write(fd, "64", 2));
+	close(fd);
+	ASSERT_EQ(0, set_autocork("1000000"));
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	in0 = tcp_snmp("InSegs");
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	out0 = tcp_out_segs();
+	ASSERT_LE(0, in0);
+	ASSERT_LE(0, out0);
+	for (int i = 0; i < 10; i++)
+		ASSERT_EQ((ssize_t)sizeof(msg),
+			  psend(self->c, msg, sizeof(msg), 0, NULL));
+	/* receiving pushes what was held */
+	ASSERT_EQ(-1, recv(self->c, rbuf, 1, MSG_DONTWAIT));
+	for (int i = 0; i < 10; i++)
+		ASSERT_EQ(0, recv_within(self->s, 5000));
+	segs = tcp_out_segs() - out0;
+	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
+	pkts = tcp_snmp("InSegs") - in0;
+	ASSERT_EQ(0, setns(self->p.fb, CLONE_NEWNET));
+	ASSERT_EQ(0, set_autocork("200"));
+
+	/*
+	 * One packet carries the messages, any other is an ACK (3 packets
+	 * in all on the debug kernel); one call per frame made 10
+	 */
+	TH_LOG("10 messages of %zu bytes: %lld segments in %lld packets",
+	       sizeof(msg), segs, pkts);
+	EXPECT_LE(7, segs);
+	EXPECT_GE(4, pkts);
+}
+
+/*
  * What autocorking holds goes when the sender receives, sends an
  * immediate message or closes, long before net.post.autocork_us; on its
  * own, at that time and not before.  Each held message follows one that
