@@ -455,9 +455,9 @@ struct post_parser {
 
 /*
  * What one call to the transport carries: a batch of frames
- * (post_tx_push()), another one added while it holds less than a chunk
- * and has room for the largest frame, a DATA frame's header and its
- * chunk, which spans at most one page more than its length.
+ * (post_tx_push()).  A frame joins while the batch holds less than a
+ * chunk and has room for the largest frame: a DATA frame's header and
+ * its chunk, which spans at most one page more than its length.
  */
 #define POST_FRAME_BVECS	(POST_MAX_CHUNK / PAGE_SIZE + 2)
 #define POST_TX_BVECS		(2 * POST_FRAME_BVECS + 8)
