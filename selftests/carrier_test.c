@@ -1189,6 +1189,93 @@ TEST_F(ns, acks_on_the_wire)
 	close(l);
 }
 
+/* The kernel's jiffies (from /proc/timer_list), or 0 if unknown. */
+static unsigned long long kernel_jiffies(void)
+{
+	unsigned long long j = 0;
+	char line[256];
+	FILE *f = fopen("/proc/timer_list", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " jiffies: %llu", &j) == 1)
+			break;
+	fclose(f);
+	return j;
+}
+
+/*
+ * A request/response exchange acknowledges every eighth request in a
+ * reply, not each one: the ACK frames that precede the replies are at
+ * most what the ack timer sends on its own (at most one per tick, as it
+ * waits at least a jiffy), plus the one that rides on the eighth reply.
+ * Acknowledging in every reply sends eight.
+ */
+TEST_F(ns, acks_ride_on_every_eighth_reply)
+{
+	unsigned long long j0, j1;
+	uint64_t low = 0;
+	unsigned int acks = 0, allowed;
+	double t0, ms;
+	int one = 1;
+	uint8_t f[256];
+	int l, s, r;
+	size_t n;
+
+	r = raw_to_post_listener(&self->p, &l);
+	ASSERT_LE(0, r);
+	n = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	read_hello(_metadata, r);
+	setsockopt(r, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
+	j0 = kernel_jiffies();
+	t0 = now_s();
+	for (uint64_t seq = 1; seq <= 8; seq++) {
+		uint32_t len;
+
+		n = frame_data(f, 3, seq, 1, 0, "q", 1);
+		ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+		ASSERT_EQ(1, recv(s, rbuf, 100, 0));
+		ASSERT_EQ(1, send(s, "a", 1, 0));
+		/* ACK frames, then the reply */
+		for (;;) {
+			ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+			len = ntohl(*(uint32_t *)(f + 4));
+			ASSERT_GE(sizeof(f) - 8, len);
+			ASSERT_EQ((ssize_t)len, recv(r, f + 8, len, MSG_WAITALL));
+			if (f[0] == 2)
+				break;
+			ASSERT_EQ(4, f[0]);
+			low = be64toh(*(uint64_t *)(f + 8));
+			acks++;
+		}
+	}
+	ms = (now_s() - t0) * 1e3;
+	j1 = kernel_jiffies();
+	/* without jiffies: at most one tick per millisecond */
+	allowed = 2 + (j0 && j1 ? (unsigned int)(j1 - j0) : (unsigned int)ms);
+	TH_LOG("%u ACK frames in %.1f ms, %llu jiffies (at most %u)", acks,
+	       ms, j1 - j0, allowed);
+	EXPECT_GE(allowed, acks);
+	/* the eighth reply carried the ACK, or the timer sends it soon */
+	while (low < 9) {
+		uint32_t len;
+
+		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
+		ASSERT_EQ(4, f[0]);
+		len = ntohl(*(uint32_t *)(f + 4));
+		ASSERT_EQ((ssize_t)len, recv(r, f + 8, len, MSG_WAITALL));
+		low = be64toh(*(uint64_t *)(f + 8));
+	}
+	EXPECT_EQ(9U, low);
+	close(r);
+	close(s);
+	close(l);
+}
+
 /*
  * A large message goes out in order, in chunks of at most 64 KiB sized
  * to the path's rate: on veth (fast) they grow past the 16 KiB a

@@ -369,7 +369,8 @@ static void post_carrier_resumed(struct sock *sk)
 	set_bit(POST_F_JOIN, &ps->flags);	/* the other paths too */
 	/* tell the peer at once where we are */
 	spin_lock_bh(&ps->rx_lock);
-	ps->ack_dirty = true;
+	WRITE_ONCE(ps->ack_dirty, true);
+	WRITE_ONCE(ps->ack_now, true);
 	spin_unlock_bh(&ps->rx_lock);
 	post_ev_carrier(sk, POST_EV_RESUMED);
 }

@@ -133,6 +133,13 @@ struct post_ack {
 #define POST_ACK_BATCH		32
 #define POST_ACK_DELAY		max(1UL, msecs_to_jiffies(2))
 /*
+ * A frame the receiver sends carries the ACK only once this many
+ * deliveries wait for it (or POST_ACK_DELAY passed): a request/response
+ * exchange acknowledges every few requests, not each one, which saves
+ * both ends an ACK frame's work per message.
+ */
+#define POST_ACK_PIGGYBACK	8
+/*
  * The peer's acknowledgments are applied this long after they came in,
  * unless a sender waits for room or for the ACK events, or a close for
  * the flush: the next sendmsg() applies them on its way, so a
@@ -850,7 +857,9 @@ enum {
  * @partial_bytes: payload bytes announced by them
  * @rx_paused: the parser stopped because the receive buffer is full
  * @rx_eof: the peer finished sending; every message was delivered
- * @ack_dirty: an ACK frame is due
+ * @ack_dirty: something is to be acknowledged
+ * @ack_now: ... and the ACK frame is due at once, not with the next
+ *	POST_ACK_PIGGYBACK deliveries (post_ack_due())
  * @n_unacked: deliveries since the last ACK frame was built
  * @ack_timer: sends a due ACK frame POST_ACK_DELAY after it became due,
  *	and applies the peer's POST_ACK_IN_DELAY after they came in
@@ -964,6 +973,7 @@ struct post_sock {
 	bool			rx_paused;
 	bool			rx_eof;
 	bool			ack_dirty;
+	bool			ack_now;
 	bool			ack_in_dirty;
 	u32			n_unacked;
 	struct timer_list	ack_timer;

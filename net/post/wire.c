@@ -355,8 +355,9 @@ static int post_tx_build_ack(struct sock *sk, struct post_transient *t)
 		if (ps->ack_seqs[i] >= low)
 			seqs[n++] = ps->ack_seqs[i];
 	ps->n_ack = 0;
-	ps->ack_dirty = false;
-	ps->n_unacked = 0;
+	WRITE_ONCE(ps->ack_dirty, false);
+	WRITE_ONCE(ps->ack_now, false);
+	WRITE_ONCE(ps->n_unacked, 0);
 	spin_unlock_bh(&ps->rx_lock);
 
 	buf = post_tx_hdr_alloc(sk, t, sizeof(struct post_frame_hdr) +
@@ -406,9 +407,20 @@ static void post_tx_batch_done(struct post_transient *t)
 	t->tx_now = false;
 }
 
-static bool post_ack_due(struct post_sock *ps)
+/*
+ * Is an ACK frame due?  Deliveries are acknowledged in the frames the
+ * receiver sends anyway once POST_ACK_PIGGYBACK of them wait, or at once
+ * when the ack timer fired, a duplicate came or the carrier resumed;
+ * and before the FIN, which ends what the peer learns from us.
+ */
+static bool post_ack_due(const struct sock *sk)
 {
-	return READ_ONCE(ps->ack_dirty);
+	const struct post_sock *ps = post_sk(sk);
+
+	return READ_ONCE(ps->ack_dirty) &&
+	       (READ_ONCE(ps->ack_now) ||
+		READ_ONCE(ps->n_unacked) >= POST_ACK_PIGGYBACK ||
+		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN));
 }
 
 /* The message whose chunk goes on @t next, or NULL. */
@@ -446,7 +458,7 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 	/* a join carries nothing else until the peer took it */
 	if (t->join && !post_peer_hello(t))
 		return 0;
-	if (post_ack_due(post_sk(sk)) && post_ack_xprt(sk) == t)
+	if (post_ack_due(sk) && post_ack_xprt(sk) == t)
 		return post_tx_build_ack(sk, t);
 	seq = post_sched_next_abort(sk, t);
 	if (seq)
@@ -505,7 +517,7 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 	 */
 	if (ps->n_joined || t->mptcp)
 		return false;
-	return post_ack_due(ps) || !list_empty(&ps->tx_aborts) ||
+	return post_ack_due(sk) || !list_empty(&ps->tx_aborts) ||
 	       !RB_EMPTY_ROOT(&ps->tx_sched.rb_root);
 }
 
@@ -579,7 +591,7 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 bool post_tx_idle(const struct post_transient *t)
 {
 	return t->hello_sent && t->tx_off == t->tx_len &&
-	       !post_ack_due(post_sk(t->carrier)) &&
+	       !post_ack_due(t->carrier) &&
 	       post_sched_idle(t->carrier);
 }
 
@@ -793,8 +805,8 @@ static int post_rx_resolve(struct post_sock *ps, u64 seq, bool delivered)
 			return err;
 	}
 	if (delivered) {
-		ps->ack_dirty = true;
-		ps->n_unacked++;
+		WRITE_ONCE(ps->ack_dirty, true);
+		WRITE_ONCE(ps->n_unacked, ps->n_unacked + 1);
 		if (seq >= ps->rx_low && ps->n_ack < POST_ACK_MAX)
 			ps->ack_seqs[ps->n_ack++] = seq;
 	}
@@ -1058,9 +1070,15 @@ static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 void post_ack_timer(struct timer_list *timer)
 {
 	struct post_sock *ps = from_timer(ps, timer, ack_timer);
+	bool due;
 
+	spin_lock_bh(&ps->rx_lock);
+	due = ps->ack_dirty;
+	if (due)
+		WRITE_ONCE(ps->ack_now, true);
+	spin_unlock_bh(&ps->rx_lock);
 	/* the reference taken by sk_reset_timer() may be the last */
-	if (READ_ONCE(ps->ack_dirty) || READ_ONCE(ps->ack_in_dirty) ||
+	if (due || READ_ONCE(ps->ack_in_dirty) ||
 	    !refcount_dec_not_one(&ps->sk.sk_refcnt))
 		post_tx_schedule_put(&ps->sk);
 }
@@ -1110,8 +1128,9 @@ static void post_rx_dup(struct sock *sk, u64 seq)
 	bool kick;
 
 	spin_lock_bh(&ps->rx_lock);
-	kick = !ps->ack_dirty;
-	ps->ack_dirty = true;
+	kick = !ps->ack_now;
+	WRITE_ONCE(ps->ack_dirty, true);
+	WRITE_ONCE(ps->ack_now, true);
 	if (seq >= ps->rx_low && ps->n_ack < POST_ACK_MAX)
 		ps->ack_seqs[ps->n_ack++] = seq;
 	spin_unlock_bh(&ps->rx_lock);
