@@ -153,6 +153,11 @@ struct post_ack {
  * POST_AUTOCORK_US_MAX).
  */
 #define POST_CORK_BYTES		(16U << 10)
+/*
+ * A reader waiting in recvmsg() is woken, and no more than this many
+ * unread bytes are parsed in softirq meanwhile (post_xprt_rx_kick()).
+ */
+#define POST_RX_SOFTIRQ_BYTES	512
 #define POST_AUTOCORK_US	200U
 #define POST_AUTOCORK_US_MAX	1000000U
 /*

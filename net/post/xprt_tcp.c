@@ -49,9 +49,11 @@ static void post_wake_carrier(struct sock *csk, __poll_t mask)
  * @t: the transient
  *
  * Called from the transient's callbacks in softirq with its socket
- * spinlock held.  When a reader waits in recvmsg() it is only woken and
- * parses itself; when the socket is owned by a process, the parser runs
- * later from the rx work, under the socket lock.
+ * spinlock held.  When a reader waits in recvmsg() it is woken and
+ * parses bulk data itself, on its own CPU; a small message is parsed
+ * here meanwhile.  When the socket is owned by a process, the parser
+ * runs later from the rx work (or in that process), under the socket
+ * lock.
  */
 void post_xprt_rx_kick(struct post_transient *t)
 {
@@ -71,9 +73,15 @@ void post_xprt_rx_kick(struct post_transient *t)
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
 		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
 		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
-		return;
-	}
-	if (sock_owned_by_user_nocheck(sk)) {
+		/*
+		 * A small message is parsed here while the reader wakes up,
+		 * so that it finds the message ready rather than parsing
+		 * after its wakeup; bulk data is left to the reader's CPU.
+		 */
+		if (tcp_inq(sk) > POST_RX_SOFTIRQ_BYTES ||
+		    sock_owned_by_user_nocheck(sk))
+			return;
+	} else if (sock_owned_by_user_nocheck(sk)) {
 		queue_work(post_wq, &t->rx_work);
 		return;
 	}
