@@ -1023,6 +1023,28 @@ static void read_hello(struct __test_metadata *_metadata, int r)
 	EXPECT_EQ(1, f[12]);
 }
 
+/*
+ * A raw peer that sent its HELLO (taking messages up to @max_msg), the
+ * carrier accepted for it in *@s, and our end's HELLO read: the raw
+ * socket.
+ */
+static int raw_hello_pair(struct __test_metadata *_metadata, struct nspair *p,
+			  int *l, int *s, uint32_t max_msg)
+{
+	uint8_t f[64];
+	size_t n;
+	int r;
+
+	r = raw_to_post_listener(p, l);
+	ASSERT_LE(0, r);
+	n = frame_hello(f, 0x504f5354, 1, 1, max_msg);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	*s = accept(*l, NULL, NULL);
+	ASSERT_LE(0, *s);
+	read_hello(_metadata, r);
+	return r;
+}
+
 TEST_F(ns, garbage_from_plain_tcp)
 {
 	struct timeval tv = { 5, 0 };
@@ -1223,13 +1245,7 @@ TEST_F(ns, acks_ride_on_every_eighth_reply)
 	int l, s, r;
 	size_t n;
 
-	r = raw_to_post_listener(&self->p, &l);
-	ASSERT_LE(0, r);
-	n = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
-	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
-	read_hello(_metadata, r);
+	r = raw_hello_pair(_metadata, &self->p, &l, &s, 1 << 20);
 	setsockopt(r, SOL_TCP, TCP_NODELAY, &one, sizeof(one));
 	j0 = kernel_jiffies();
 	t0 = now_s();
@@ -1287,17 +1303,10 @@ TEST_F(ns, chunks_sized_to_the_path)
 	uint32_t off = 0, biggest = 0, plen, flen, hlen;
 	uint8_t f[64], flags = 0;
 	int l, s, r;
-	size_t n;
 
-	r = raw_to_post_listener(&self->p, &l);
-	ASSERT_LE(0, r);
-	n = frame_hello(f, 0x504f5354, 1, 1, 16 << 20);
-	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
-	s = accept(l, NULL, NULL);
-	ASSERT_LE(0, s);
+	r = raw_hello_pair(_metadata, &self->p, &l, &s, 16 << 20);
 	memset(big, 'z', len);
 	ASSERT_EQ((ssize_t)len, send(s, big, len, 0));
-	read_hello(_metadata, r);
 	while (off < len) {
 		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
 		ASSERT_EQ(2, f[0]);		/* DATA: nothing else is due */

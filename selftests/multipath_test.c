@@ -2530,14 +2530,7 @@ TEST_F(mp, mptcp_stream_carrier)
 /* Turn MPTCP off in this namespace (A). */
 static int mptcp_enable(int on)
 {
-	int fd = open("/proc/sys/net/mptcp/enabled", O_WRONLY | O_CLOEXEC);
-	int ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, on ? "1" : "0", 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
+	return sysctl_write("net/mptcp/enabled", on ? "1" : "0");
 }
 
 /* A message carrier with @proto connects to @srv; errno or 0. */

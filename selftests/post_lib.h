@@ -170,20 +170,32 @@ static inline double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Write @val to net.post.@name of the calling thread's namespace: 0 or -1. */
-static inline int post_sysctl_write(const char *name, const char *val)
+/*
+ * Write @val to the sysctl @key ("net/ipv4/tcp_min_tso_segs") of the
+ * calling thread's namespace: 0 or -1.
+ */
+static inline int sysctl_write(const char *key, const char *val)
 {
 	char path[128];
 	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/post/%s", name);
-	fd = open(path, O_WRONLY);
+	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	r = write(fd, val, strlen(val));
 	close(fd);
-	return r < 0 ? -1 : 0;
+	return r == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Write @val to net.post.@name of the calling thread's namespace: 0 or -1. */
+static inline int post_sysctl_write(const char *name, const char *val)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "net/post/%s", name);
+	return sysctl_write(key, val);
 }
 
 /* A Tcp counter of /proc/net/snmp (OutSegs...) in the calling thread's namespace, or -1 */

@@ -916,7 +916,6 @@ TEST_F(ns, held_run_one_packet)
 {
 	static char msg[1000];
 	long long out0, in0, segs, pkts;
-	int fd;
 
 	/* past slow start first: the congestion window takes the run */
 	for (int i = 0; i < 64; i++)
@@ -926,10 +925,7 @@ TEST_F(ns, held_run_one_packet)
 		ASSERT_EQ(0, recv_within(self->s, 5000));
 	usleep(100000 * slow());
 
-	fd = open("/proc/sys/net/ipv4/tcp_min_tso_segs", O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(2, write(fd, "64", 2));
-	close(fd);
+	ASSERT_EQ(0, sysctl_write("net/ipv4/tcp_min_tso_segs", "64"));
 	ASSERT_EQ(0, set_autocork("1000000"));
 	ASSERT_EQ(0, setns(self->p.fa, CLONE_NEWNET));
 	in0 = tcp_snmp("InSegs");
