@@ -65,9 +65,9 @@ void post_xprt_rx_kick(struct post_transient *t)
 		return;
 	}
 	/*
-	 * A waiting reader parses on its own CPU, as TCP readers copy.  The
-	 * data is queued before the count is read: a reader that stopped
-	 * counting looks at the queue after (post_rx_wait()).
+	 * A waiting reader parses bulk data on its own CPU, as TCP readers
+	 * copy.  The data is queued before the count is read: a reader that
+	 * stopped counting looks at the queue after (post_rx_wait()).
 	 */
 	smp_mb();
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
