@@ -204,6 +204,64 @@ TEST_F(ns, peek)
 	close(s);
 }
 
+/*
+ * Small messages are copied out of the transport's skbs on arrival
+ * (POST_RX_COPYBREAK, 256 bytes), larger ones are held by clones: the
+ * same reads must work on both sides of that line.
+ */
+TEST_F(ns, small_messages_copied)
+{
+	static const size_t sizes[] = { 1, 100, 255, 256, 257, 1000 };
+	struct timeval tv = { .tv_sec = 5 };
+	int c, s, rcvbuf = 2048;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t n = sizes[i], got = 0;
+
+		fill(big, n, i);
+		ASSERT_EQ((ssize_t)n, send(c, big, n, 0));
+		/* a bad buffer loses nothing */
+		ASSERT_EQ(-1, recv(s, (void *)8, n, 0));
+		ASSERT_EQ(EFAULT, errno);
+		ASSERT_EQ((ssize_t)(n < 7 ? n : 7), recv(s, rbuf, 7, MSG_PEEK));
+		ASSERT_EQ(0, memcmp(big, rbuf, n < 7 ? n : 7));
+		/* in pieces of 100 bytes, only the last one ends the message */
+		while (got < n) {
+			struct iovec v = { rbuf + got, 100 };
+			struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+			ssize_t r = recvmsg(s, &m, 0);
+
+			ASSERT_LT(0, r);
+			got += r;
+			ASSERT_EQ(got == n, !!(m.msg_flags & MSG_EOR));
+		}
+		ASSERT_EQ(n, got);
+		ASSERT_EQ(0, memcmp(big, rbuf, n));
+	}
+
+	/*
+	 * A small receive buffer stops the parser and reading resumes it:
+	 * what the copies were charged is given back when they are read.
+	 */
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	for (int b = 0; b < 20; b++) {
+		for (int i = 0; i < 50; i++) {
+			fill(big, 200, b * 50 + i);
+			ASSERT_EQ(200, send(c, big, 200, 0));
+		}
+		for (int i = 0; i < 50; i++) {
+			fill(big, 200, b * 50 + i);
+			ASSERT_EQ(200, recv(s, rbuf, sizeof(rbuf), 0));
+			ASSERT_EQ(0, memcmp(big, rbuf, 200));
+		}
+	}
+	close(c);
+	close(s);
+}
+
 static int write_sysctl(const char *val)
 {
 	return post_sysctl_write("max_msg_size", val);

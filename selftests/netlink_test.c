@@ -39,6 +39,7 @@ struct nl {
 	uint8_t reuse;
 	int n_paths;
 	uint32_t path_mtu;
+	uint64_t rcvq;		/* summed over the carriers replied */
 };
 
 static int ctrl_cb(const struct nlmsghdr *nlh, void *data)
@@ -94,6 +95,11 @@ static int reply_cb(const struct nlmsghdr *nlh, void *data)
 			mnl_attr_for_each_nested(p, a)
 				if (mnl_attr_get_type(p) == POST_PATH_A_MTU)
 					nl->path_mtu = mnl_attr_get_u32(p);
+			break;
+		case POST_A_CARRIER:
+			mnl_attr_for_each_nested(p, a)
+				if (mnl_attr_get_type(p) == POST_CARRIER_A_RCVQ)
+					nl->rcvq += mnl_attr_get_u32(p);
 			break;
 		case POST_A_POLICY:
 			mnl_attr_for_each_nested(p, a) {
@@ -167,6 +173,7 @@ static int run(struct nl *nl, struct nlmsghdr *nlh)
 	nl->extack[0] = 0;
 	nl->n_replies = 0;
 	nl->n_paths = 0;
+	nl->rcvq = 0;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return errno;
 	do {
@@ -705,6 +712,57 @@ TEST_F(ns, carriers_and_associations)
 	close(s);
 	EXPECT_EQ(ENOENT, assoc_get(nl, si.assoc_id));
 	close(c);
+	close(l);
+}
+
+/*
+ * A carrier's receive queue (rcvq) counts the payload bytes it holds,
+ * copied (small messages) or in the transport's skbs, and is empty
+ * again once they are read.
+ */
+TEST_F(ns, carrier_rcvq_counts_unread)
+{
+	static const size_t sizes[] = { 1, 200, 256, 257, 5000 };
+	struct nl *nl = &self->nl;
+	struct sockaddr_in a;
+	size_t total = 0;
+	int l, c, s, i;
+	char b[8192];
+
+	l = listener_in_a(&self->p, AF_POST, SOCK_SEQPACKET, &a);
+	ASSERT_LE(0, l);
+	c = socket(AF_POST, SOCK_SEQPACKET, 0);
+	ASSERT_EQ(0, connect(c, (void *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+	memset(b, 'x', sizeof(b));
+	for (i = 0; i < (int)ARRAY_SIZE(sizes); i++) {
+		ASSERT_EQ((ssize_t)sizes[i], send(c, b, sizes[i], 0));
+		total += sizes[i];
+	}
+	/* complete once all of them arrived: a peek at the last one */
+	for (i = 0; i < 200; i++) {
+		ASSERT_EQ(0, dump(nl, POST_CMD_CARRIER_GET));
+		if (nl->rcvq == total)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(total, nl->rcvq);
+	ASSERT_EQ(1, recv(s, b, 1, MSG_PEEK));
+	ASSERT_EQ(0, dump(nl, POST_CMD_CARRIER_GET));
+	EXPECT_EQ(total, nl->rcvq);
+	/* the large one read in part still holds the rest */
+	for (i = 0; i < (int)ARRAY_SIZE(sizes) - 1; i++)
+		ASSERT_EQ((ssize_t)sizes[i], recv(s, b, sizeof(b), 0));
+	ASSERT_EQ(1000, recv(s, b, 1000, 0));
+	ASSERT_EQ(0, dump(nl, POST_CMD_CARRIER_GET));
+	EXPECT_GE(5000U, nl->rcvq);
+	EXPECT_LE(4000U, nl->rcvq);
+	ASSERT_EQ(4000, recv(s, b, sizeof(b), 0));
+	ASSERT_EQ(0, dump(nl, POST_CMD_CARRIER_GET));
+	EXPECT_EQ(0U, nl->rcvq);
+	close(c);
+	close(s);
 	close(l);
 }
 

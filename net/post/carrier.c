@@ -2041,6 +2041,14 @@ static int post_rmsg_copy(struct post_rmsg *rm, struct msghdr *msg,
 	size_t copied = 0;
 	int err;
 
+	if (rm->data) {
+		err = memcpy_to_msg(msg, rm->data + rm->consumed, len);
+		if (err)
+			return err;
+		if (!peek)
+			rm->consumed += len;
+		return len;
+	}
 	skb_queue_walk_safe(&rm->pieces, skb, tmp) {
 		struct post_piece *pc = post_piece(skb);
 		size_t n = min_t(size_t, pc->len - off, len - copied);
@@ -2193,7 +2201,7 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 		spin_lock_bh(&ps->rx_lock);
 		list_del(&rm->list);
 		spin_unlock_bh(&ps->rx_lock);
-		post_rmsg_free(rm);
+		post_rmsg_free(sk, rm);
 	}
 	if (!peek)
 		post_rx_resume(sk);

@@ -158,6 +158,12 @@ struct post_ack {
  * unread bytes are parsed in softirq meanwhile (post_xprt_rx_kick()).
  */
 #define POST_RX_SOFTIRQ_BYTES	512
+/*
+ * A message that comes whole in one DATA frame of at most this many
+ * payload bytes is copied out of the transport's skbs, as drivers copy
+ * small packets (rx_copybreak), rather than held by clones of them.
+ */
+#define POST_RX_COPYBREAK	256
 #define POST_AUTOCORK_US	200U
 #define POST_AUTOCORK_US_MAX	1000000U
 /*
@@ -377,11 +383,13 @@ struct post_props {
  * @consumed: payload bytes returned to the application
  * @head_off: bytes of the first piece already returned
  * @pieces: received payload; each skb covers the range in its post_piece
+ * @data: or the payload itself, after @ante, if the message is small
+ *	(POST_RX_COPYBREAK); NULL if it is held in @pieces
  * @n_ante: entries in @ante
  * @ante: sequence numbers of antecedents not yet delivered on arrival
  *
  * While on rx_partial, only the parser of the transient receiving the
- * message touches @received and @pieces.  Once on rx_ready the message
+ * message touches @received, @pieces and @data.  Once on rx_ready the message
  * is complete and only the reader (holding the carrier socket lock)
  * consumes it.
  */
@@ -396,6 +404,7 @@ struct post_rmsg {
 	u32			consumed;
 	u32			head_off;
 	struct sk_buff_head	pieces;
+	u8			*data;
 	u32			n_ante;
 	u64			ante[] __counted_by(n_ante);
 };
@@ -1112,7 +1121,7 @@ bool post_rx_full(struct sock *sk);
 struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 					size_t len);
 void post_payload_free(struct post_payload *pl);
-void post_rmsg_free(struct post_rmsg *rm);
+void post_rmsg_free(struct sock *sk, struct post_rmsg *rm);
 int post_tx_push(struct sock *sk, struct post_transient *t);
 u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker);
 bool post_tx_idle(const struct post_transient *t);

@@ -613,8 +613,15 @@ void post_parser_init(struct post_parser *p)
 	p->woken = false;
 }
 
-void post_rmsg_free(struct post_rmsg *rm)
+/**
+ * post_rmsg_free - free a received message
+ * @sk: the carrier, whose receive memory it is charged to
+ * @rm: the message
+ */
+void post_rmsg_free(struct sock *sk, struct post_rmsg *rm)
 {
+	if (rm->data)
+		atomic_sub(rm->received, &sk->sk_rmem_alloc);
 	__skb_queue_purge(&rm->pieces);
 	kfree(rm);
 }
@@ -640,7 +647,7 @@ void post_rx_drop(struct sock *sk, bool ready)
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(rm, tmp, &dead, list)
-		post_rmsg_free(rm);
+		post_rmsg_free(sk, rm);
 }
 
 /**
@@ -669,7 +676,7 @@ bool post_rx_orphan(struct sock *sk)
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(rm, tmp, &dead, list)
-		post_rmsg_free(rm);
+		post_rmsg_free(sk, rm);
 	return paused;
 }
 
@@ -698,7 +705,7 @@ void post_parser_release(struct sock *sk, struct post_transient *t)
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(rm, tmp, &dead, list)
-		post_rmsg_free(rm);
+		post_rmsg_free(sk, rm);
 	post_parser_init(&t->rx);
 }
 
@@ -1048,7 +1055,7 @@ static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(h, tmp, &dead, list)
-		post_rmsg_free(h);
+		post_rmsg_free(sk, h);
 	/* post_rx_read() wakes the reader when this pass is over */
 	t->rx.woken = true;
 	/*
@@ -1117,7 +1124,7 @@ static int post_rx_payload_done(struct post_transient *t)
 	if (!dup)
 		return post_rx_deliver(t, rm);
 	seq = rm->seq;
-	post_rmsg_free(rm);
+	post_rmsg_free(t->carrier, rm);
 	post_rx_dup(t->carrier, seq);
 	return 0;
 }
@@ -1154,7 +1161,7 @@ static int post_rx_data(struct post_transient *t)
 	u32 off = be32_to_cpu(dh->offset);
 	u32 payload = p->left;
 	struct post_rmsg *rm, *new = NULL;
-	u32 i, n = 0;
+	u32 i, n = 0, copy = 0;
 	int err = -EPROTO;
 
 	if (payload > POST_MAX_CHUNK || first != !off ||
@@ -1174,9 +1181,12 @@ static int post_rx_data(struct post_transient *t)
 			if (!a || a >= seq)
 				return -EPROTO;
 		}
-		new = kmalloc(struct_size(new, ante, n), GFP_ATOMIC);
+		if (last && msg_len <= POST_RX_COPYBREAK)
+			copy = msg_len;
+		new = kmalloc(struct_size(new, ante, n) + copy, GFP_ATOMIC);
 		if (!new)
 			return -ENOMEM;
+		new->data = copy ? (u8 *)&new->ante[n] : NULL;
 		new->seq = seq;
 		new->owner = t;
 		new->path_id = 0;
@@ -1284,7 +1294,7 @@ static int post_rx_abort(struct post_transient *t)
 	}
 	spin_unlock_bh(&ps->rx_lock);
 	if (rm)
-		post_rmsg_free(rm);
+		post_rmsg_free(t->carrier, rm);
 	post_rx_next_frame(&t->rx);
 	return err;
 }
@@ -1431,7 +1441,18 @@ static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *rm = t->rx.msg;
 	struct sk_buff *piece;
+	int err;
 
+	if (rm->data) {
+		err = skb_copy_bits(skb, off, rm->data + rm->received, len);
+		if (err)
+			return err;
+		atomic_add(len, &sk->sk_rmem_alloc);
+		spin_lock_bh(&ps->rx_lock);
+		rm->received += len;
+		spin_unlock_bh(&ps->rx_lock);
+		return 0;
+	}
 	piece = skb_clone(skb, GFP_ATOMIC);
 	if (!piece)
 		return -ENOMEM;
