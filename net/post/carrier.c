@@ -850,7 +850,15 @@ out:
  * messages sent and FIN once all is sent.  Called with the carrier
  * locked, from the tx work and the syscalls.
  */
-static void __post_carrier_process(struct sock *sk, bool push)
+/*
+ * Bring the carrier up to date with its transport: state changes,
+ * errors, the peer's acknowledgments, expired messages, paths.
+ *
+ * Return: true if the carrier is established with a transient to push
+ * on, false if there is nothing to push (or it is failed, orphaned or
+ * dormant now).
+ */
+static bool __post_carrier_process(struct sock *sk, bool push)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
@@ -858,19 +866,19 @@ static void __post_carrier_process(struct sock *sk, bool push)
 
 	if (test_bit(POST_F_PENDING, &ps->flags)) {
 		post_child_process(sk, false);
-		return;
+		return false;
 	}
 	if (t && t->listener) {
 		post_listen_accept(sk);
-		return;
+		return false;
 	}
 	if (!t) {
 		if (push)
 			post_carrier_redial(sk);
-		return;
+		return false;
 	}
 	if (!t->attached)
-		return;
+		return false;
 
 	if (test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
 		post_carrier_fail(sk, true);
@@ -887,10 +895,10 @@ static void __post_carrier_process(struct sock *sk, bool push)
 				sk->sk_socket->state = SS_UNCONNECTED;
 			sk->sk_state_change(sk);
 		}
-		return;
+		return false;
 	}
 	if (sk->sk_state != TCP_ESTABLISHED)
-		return;
+		return false;
 	if (!post_is_msg(sk)) {
 		/* TCP carries the data; the carrier only keeps track */
 		if (tstate == TCP_CLOSE) {
@@ -899,7 +907,7 @@ static void __post_carrier_process(struct sock *sk, bool push)
 			post_assoc_detach(sk, POST_REASON_TRANSPORT);
 			sk->sk_state_change(sk);
 		}
-		return;
+		return false;
 	}
 	post_path_sample(sk);
 	post_carrier_learn_peer(sk, t);
@@ -918,7 +926,7 @@ static void __post_carrier_process(struct sock *sk, bool push)
 	}
 	if (terr) {
 		if (post_carrier_dormant(sk, terr))
-			return;
+			return false;
 		/* once only: SO_ERROR may have read and cleared it already */
 		if (!READ_ONCE(t->err_reported)) {
 			WRITE_ONCE(sk->sk_err, terr);
@@ -955,8 +963,24 @@ static void __post_carrier_process(struct sock *sk, bool push)
 	}
 	post_sched_expire(sk);
 	post_carrier_join_paths(sk);
-	if (!push)
-		return;
+	return true;
+
+orphan:
+	if (test_bit(POST_F_ORPHAN, &ps->flags))
+		post_orphan_done(sk);
+	return false;
+}
+
+/*
+ * Hand what is queued to the transients, once the carrier is up to
+ * date (__post_carrier_process() returned true).
+ */
+static void post_carrier_push(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+	int err;
+
 	err = post_tx_push(sk, t);
 	if (err && post_xprt_err_transport(err) && post_carrier_promote(sk)) {
 		t = ps->xprt;
@@ -995,7 +1019,8 @@ orphan:
 
 static void post_carrier_process(struct sock *sk)
 {
-	__post_carrier_process(sk, true);
+	if (__post_carrier_process(sk, true))
+		post_carrier_push(sk);
 }
 
 static void post_tx_work(struct work_struct *work)
@@ -1954,6 +1979,7 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
 	struct post_props props, *pp = &props;
+	bool fresh;
 	long timeo;
 	int err;
 
@@ -1969,10 +1995,11 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	 * Nothing is pushed yet, so that a due ACK frame leaves with the
 	 * message rather than in a segment of its own.
 	 */
-	__post_carrier_process(sk, false);
+	fresh = __post_carrier_process(sk, false);
 	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
 
 	if (sk->sk_state == TCP_SYN_SENT) {
+		fresh = false;
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto out_err;
@@ -1994,9 +2021,13 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 		goto out;
 	}
 
-	err = post_wait_sndbuf(sk, &timeo, pp->nice);
-	if (err)
-		goto out_err;
+	if (!post_tx_admit(sk, pp->nice)) {
+		/* it may let go of the lock, or catch up again */
+		fresh = false;
+		err = post_wait_sndbuf(sk, &timeo, pp->nice);
+		if (err)
+			goto out_err;
+	}
 
 	err = post_sched_enqueue(sk, msg, len, pp);
 	if (err)
@@ -2007,8 +2038,15 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 		/* what it held goes now */
 		if (hrtimer_try_to_cancel(&ps->cork_timer) == 1)
 			__sock_put(sk);
-		post_carrier_resume(sk);	/* if dormant */
-		post_carrier_process(sk);
+		if (test_bit(POST_F_DORMANT, &ps->flags)) {
+			post_carrier_resume(sk);
+			fresh = false;
+		}
+		/* still up to date, as nothing let go of the lock */
+		if (fresh)
+			post_carrier_push(sk);
+		else
+			post_carrier_process(sk);
 	}
 	/* the first message of a run leaves at once */
 	ps->tx_streaming = true;
