@@ -44,6 +44,23 @@ static void post_wake_carrier(struct sock *csk, __poll_t mask)
 	rcu_read_unlock();
 }
 
+/*
+ * Wake the carrier's readers: a synchronous wakeup, as
+ * sock_def_readable() does for TCP's, since data comes in the softirq
+ * of a sender that usually waits for the answer next.
+ */
+static void post_wake_readers(struct sock *csk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(csk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_sync_poll(&wq->wait,
+						EPOLLIN | EPOLLRDNORM);
+	rcu_read_unlock();
+}
+
 /**
  * post_xprt_rx_kick - run the receive parser of a message transient
  * @t: the transient
@@ -72,7 +89,7 @@ void post_xprt_rx_kick(struct post_transient *t)
 	smp_mb();
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
 		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
-		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
+		post_wake_readers(t->carrier);
 		/*
 		 * A small message is parsed here while the reader wakes up,
 		 * so that it finds the message ready rather than parsing
@@ -163,7 +180,7 @@ static void post_xprt_data_ready(struct sock *sk)
 		post_xprt_rx_kick(t);
 	} else {
 		t->saved_data_ready(sk);
-		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
+		post_wake_readers(t->carrier);
 	}
 out:
 	read_unlock_bh(&sk->sk_callback_lock);
