@@ -140,6 +140,11 @@ struct post_ack {
  */
 #define POST_ACK_PIGGYBACK	8
 /*
+ * Messages a carrier keeps for reuse once they are forgotten: the ones
+ * an ACK frame retires at once in a request/response exchange.
+ */
+#define POST_TX_SPARES		POST_ACK_PIGGYBACK
+/*
  * The peer's acknowledgments are applied this long after they came in,
  * unless a sender waits for room or for the ACK events, or a close for
  * the flush: the next sendmsg() applies them on its way, so a
@@ -831,7 +836,10 @@ enum {
  *	sequence order
  * @tx_aborts: expired partly sent messages whose ABORT is pending
  * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
- * @tx_spare: a message forgotten from @tx_history, for the next one sent
+ * @tx_spares: messages forgotten from @tx_history, for the next ones
+ *	sent (at most POST_TX_SPARES, linked by their @list)
+ * @nr_spares: entries in @tx_spares
+ * @pl_spare: a payload descriptor of one segment, for the next message
  * @tx_streaming: the application sent last, rather than received: what
  *	it sends next may be coalesced (see post_tx_autocork())
  * @cork_timer: pushes what autocorking holds back; holds a reference
@@ -953,7 +961,9 @@ struct post_sock {
 	struct list_head	tx_inflight;
 	struct list_head	tx_aborts;
 	struct list_head	tx_history;
-	struct post_msg		*tx_spare;
+	struct list_head	tx_spares;
+	u8			nr_spares;
+	struct post_payload	*pl_spare;
 	bool			tx_streaming;
 	struct hrtimer		cork_timer;
 	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);
@@ -1121,6 +1131,7 @@ bool post_rx_full(struct sock *sk);
 struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 					size_t len);
 void post_payload_free(struct post_payload *pl);
+void post_payload_put(struct sock *sk, struct post_payload *pl);
 void post_rmsg_free(struct sock *sk, struct post_rmsg *rm);
 int post_tx_push(struct sock *sk, struct post_transient *t);
 u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker);

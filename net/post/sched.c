@@ -311,7 +311,7 @@ static void post_msg_release_payload(struct sock *sk, struct post_msg *m)
 	struct post_sock *ps = post_sk(sk);
 
 	if (m->pl) {
-		post_payload_free(m->pl);
+		post_payload_put(sk, m->pl);
 		m->pl = NULL;
 	}
 	if (!(m->flags & POST_MSGF_RETAINED))
@@ -325,17 +325,19 @@ static void post_msg_release_payload(struct sock *sk, struct post_msg *m)
 }
 
 /*
- * Keep one forgotten message for the next sendmsg(): once the history is
- * full, every message sent forgets one.
+ * Keep forgotten messages for the next sendmsg() calls: once the history
+ * is full, every message sent forgets one, and they are forgotten in
+ * bursts, as acknowledgments come.
  */
 static void post_msg_recycle(struct post_sock *ps, struct post_msg *m)
 {
-	if (ps->tx_spare) {
+	if (ps->nr_spares == POST_TX_SPARES) {
 		post_msg_free(m);
 		return;
 	}
 	post_msg_release(m);
-	ps->tx_spare = m;
+	list_add(&m->list, &ps->tx_spares);
+	ps->nr_spares++;
 }
 
 /* @m is done: remember it for a while, forget the oldest. */
@@ -449,7 +451,7 @@ static void post_msg_unqueue(struct sock *sk, struct post_msg *m)
 		sk_wmem_queued_add(sk, -(int)m->truesize);
 	}
 	if (m->pl) {
-		post_payload_free(m->pl);
+		post_payload_put(sk, m->pl);
 		m->pl = NULL;
 	}
 	post_tx_update_can_send(sk);
@@ -1343,9 +1345,10 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 			goto err_ante;
 	}
 
-	m = ps->tx_spare;
+	m = list_first_entry_or_null(&ps->tx_spares, struct post_msg, list);
 	if (m) {
-		ps->tx_spare = NULL;
+		list_del(&m->list);
+		ps->nr_spares--;
 		memset(m, 0, sizeof(*m));
 	} else {
 		err = -ENOMEM;
@@ -1508,6 +1511,7 @@ void post_sched_init(struct sock *sk)
 	INIT_LIST_HEAD(&ps->tx_inflight);
 	INIT_LIST_HEAD(&ps->tx_aborts);
 	INIT_LIST_HEAD(&ps->tx_history);
+	INIT_LIST_HEAD(&ps->tx_spares);
 	hash_init(ps->tx_seqs);
 	ps->next_kid = 1;
 	ps->next_seq = 1;
@@ -1525,8 +1529,12 @@ void post_sched_destroy(struct sock *sk)
 
 	post_sched_purge(sk);
 	post_class_free_idle(ps);
-	kfree(ps->tx_spare);
-	ps->tx_spare = NULL;
+	list_for_each_entry_safe(m, tmp, &ps->tx_spares, list)
+		kfree(m);
+	INIT_LIST_HEAD(&ps->tx_spares);
+	ps->nr_spares = 0;
+	kvfree(ps->pl_spare);
+	ps->pl_spare = NULL;
 	/* every message is in the history now, and in the table if any */
 	if (test_and_clear_bit(POST_F_IDS, &ps->flags)) {
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);

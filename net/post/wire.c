@@ -52,7 +52,8 @@ static void *post_tx_frag(struct sock *sk, u32 min, u32 *len)
  *
  * The payload is copied once, into pages that the transport later takes
  * references on (MSG_SPLICE_PAGES) instead of copying.  Room for the
- * first frame header is kept right before it.
+ * first frame header is kept right before it.  A payload in one segment
+ * takes the carrier's spare descriptor if it has one (post_payload_put()).
  *
  * Return: the payload, or an ERR_PTR().
  */
@@ -62,14 +63,20 @@ struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 	/* at least one segment: it holds the header room */
 	u32 nr = max_t(u32, 1, DIV_ROUND_UP(len + POST_FIRST_HDR_LEN,
 					     PAGE_SIZE));
+	struct post_sock *ps = post_sk(sk);
 	struct post_payload *pl;
 	size_t done = 0;
 	int err;
 	u32 i;
 
-	pl = kvmalloc(struct_size(pl, segs, nr), sk->sk_allocation);
-	if (!pl)
-		return ERR_PTR(-ENOMEM);
+	if (nr == 1 && ps->pl_spare) {
+		pl = ps->pl_spare;
+		ps->pl_spare = NULL;
+	} else {
+		pl = kvmalloc(struct_size(pl, segs, nr), sk->sk_allocation);
+		if (!pl)
+			return ERR_PTR(-ENOMEM);
+	}
 	pl->nr_segs = 0;
 	pl->cur_seg = 0;
 	pl->cur_off = 0;
@@ -110,6 +117,27 @@ void post_payload_free(struct post_payload *pl)
 	for (i = 0; i < pl->nr_segs; i++)
 		put_page(pl->segs[i].bv_page);
 	kvfree(pl);
+}
+
+/**
+ * post_payload_put - a message is done with its payload
+ * @sk: the carrier, locked
+ * @pl: the payload
+ *
+ * The descriptor of a payload in one segment, as most are, is kept for
+ * the next one (post_payload_alloc()) rather than freed.
+ */
+void post_payload_put(struct sock *sk, struct post_payload *pl)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (pl->nr_segs != 1 || ps->pl_spare) {
+		post_payload_free(pl);
+		return;
+	}
+	put_page(pl->segs[0].bv_page);
+	pl->nr_segs = 0;
+	ps->pl_spare = pl;
 }
 
 /*
