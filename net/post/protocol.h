@@ -546,6 +546,8 @@ struct post_parser {
  * @tx_now: the batch ends with a chunk of an immediate message
  * @tx_chunk: payload bytes of the DATA frames it sends (see
  *	POST_CHUNK_USEC)
+ * @tuned_rate: the pacing rate @tx_chunk and TCP_NOTSENT_LOWAT were
+ *	last sized for (post_xprt_tune_lowat())
  *
  * The saved callbacks and @sock's sk_user_data are protected by
  * @sock->sk->sk_callback_lock; @rx and @ack_low by @sock's socket lock; the tx
@@ -602,6 +604,7 @@ struct post_transient {
 	bool			tx_partial;
 	bool			tx_now;
 	u32			tx_chunk;
+	u64			tuned_rate;
 };
 
 /* post_transient.xflags bits */

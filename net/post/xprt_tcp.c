@@ -690,6 +690,9 @@ static u32 post_rate_bytes(u64 rate, u32 usec, u32 lo, u32 hi)
  * TCP sends what it has once it exceeds a segment), so small frames on a
  * fast path cost a packet each; large ones on a slow path would delay
  * an urgent message by more than the unsent queue does.
+ *
+ * TCP updates the rate with every ACK: both are sized again only once
+ * it moved by an eighth since they last were.
  */
 void post_xprt_tune_lowat(struct post_transient *t)
 {
@@ -704,9 +707,13 @@ void post_xprt_tune_lowat(struct post_transient *t)
 		return;
 	tp = tcp_sk(tsk);
 	rate = READ_ONCE(tsk->sk_pacing_rate);
-	cur = READ_ONCE(tp->notsent_lowat);
 	if (!rate || rate == ~0UL)
 		return;
+	if (rate >= t->tuned_rate - t->tuned_rate / 8 &&
+	    rate <= t->tuned_rate + t->tuned_rate / 8)
+		return;
+	t->tuned_rate = rate;
+	cur = READ_ONCE(tp->notsent_lowat);
 	t->tx_chunk = round_down(post_rate_bytes(rate, POST_CHUNK_USEC,
 						 POST_CHUNK_SIZE,
 						 POST_MAX_CHUNK), PAGE_SIZE);
