@@ -723,7 +723,8 @@ static bool post_carrier_paths_admin(struct sock *sk)
 	struct post_transient *t, *tmp;
 	u32 flags;
 
-	if (!test_and_clear_bit(POST_F_ADMIN, &ps->flags))
+	if (!test_bit(POST_F_ADMIN, &ps->flags) ||
+	    !test_and_clear_bit(POST_F_ADMIN, &ps->flags))
 		return false;
 	list_for_each_entry_safe(t, tmp, &ps->joined, node) {
 		flags = post_assoc_path_flags(sk, t->path_id);
@@ -880,7 +881,8 @@ static bool __post_carrier_process(struct sock *sk, bool push)
 	if (!t->attached)
 		return false;
 
-	if (test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
+	if (test_bit(POST_F_ABORT_XPRT, &ps->flags) &&
+	    test_and_clear_bit(POST_F_ABORT_XPRT, &ps->flags)) {
 		post_carrier_fail(sk, true);
 		goto orphan;
 	}

@@ -496,17 +496,26 @@ static int post_tx_next_frame(struct sock *sk, struct post_transient *t)
 	return m ? post_tx_build_data(sk, t, m) : 0;
 }
 
+/* Is a frame other than a HELLO due on the carrier? */
+static bool post_tx_due(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	return post_ack_due(sk) || !list_empty(&ps->tx_aborts) ||
+	       !RB_EMPTY_ROOT(&ps->tx_sched.rb_root);
+}
+
 /*
- * May another frame join the batch?  Not after a chunk of an immediate
- * message, and not with several transients, where each chunk is weighed
- * against the paths as it goes.  Not beyond a chunk's worth of bytes
+ * May another frame join the batch?  Only if one is due; not after a
+ * chunk of an immediate message, and not with several transients, where
+ * each chunk is weighed against the paths as it goes.  Not beyond a chunk's worth of bytes
  * either (about POST_CHUNK_USEC of transmission): TCP takes a whole call
  * past its unsent limit, and what it took, a more urgent message queued
  * next waits behind, as it waits behind a chunk.
  */
 static bool post_tx_batch_room(struct sock *sk, struct post_transient *t)
 {
-	return !t->tx_now && !post_sk(sk)->n_joined &&
+	return !t->tx_now && !post_sk(sk)->n_joined && post_tx_due(sk) &&
 	       t->tx_nr_bv + POST_FRAME_BVECS <= POST_TX_BVECS &&
 	       t->tx_len < min_t(int, t->tx_chunk,
 				 sk_stream_wspace(t->sock->sk));
@@ -545,8 +554,7 @@ static bool post_tx_more(struct sock *sk, struct post_transient *t)
 	 */
 	if (ps->n_joined || t->mptcp)
 		return false;
-	return post_ack_due(sk) || !list_empty(&ps->tx_aborts) ||
-	       !RB_EMPTY_ROOT(&ps->tx_sched.rb_root);
+	return post_tx_due(sk);
 }
 
 /*
