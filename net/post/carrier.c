@@ -2120,12 +2120,18 @@ static void post_rx_resume(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 	bool resume = false;
 
+	/*
+	 * Not paused, as usual: no need for the lock.  Pausing after this
+	 * leaves a message ready, whose reader comes back here.
+	 */
+	if (!READ_ONCE(ps->rx_paused))
+		return;
 	/* resume below half the buffer, not at every message read */
 	spin_lock_bh(&ps->rx_lock);
 	if (ps->rx_paused &&
 	    (list_empty(&ps->rx_ready) ||
 	     atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) / 2)) {
-		ps->rx_paused = false;
+		WRITE_ONCE(ps->rx_paused, false);
 		resume = true;
 	}
 	spin_unlock_bh(&ps->rx_lock);

@@ -708,7 +708,7 @@ bool post_rx_orphan(struct sock *sk)
 	spin_lock_bh(&ps->rx_lock);
 	list_splice_init(&ps->rx_ready, &dead);
 	paused = ps->rx_paused;
-	ps->rx_paused = false;
+	WRITE_ONCE(ps->rx_paused, false);
 	spin_unlock_bh(&ps->rx_lock);
 
 	list_for_each_entry_safe(rm, tmp, &dead, list)
@@ -770,7 +770,7 @@ bool post_rx_full(struct sock *sk)
 	full = !list_empty(&ps->rx_ready) && !sock_flag(sk, SOCK_DEAD) &&
 	       atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
 	if (full)
-		ps->rx_paused = true;
+		WRITE_ONCE(ps->rx_paused, true);
 	spin_unlock_bh(&ps->rx_lock);
 	return full;
 }
