@@ -117,6 +117,7 @@ void post_sock_destruct(struct sock *sk)
 	/* events nobody read: the core leaves the queue to the family */
 	skb_queue_purge(&sk->sk_error_queue);
 	post_rx_drop(sk, true);
+	kfree(ps->rx_spare);
 	xa_destroy(&ps->rx_done);
 	if (ps->tx_frag.page)
 		put_page(ps->tx_frag.page);

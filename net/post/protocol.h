@@ -169,6 +169,8 @@ struct post_ack {
  * small packets (rx_copybreak), rather than held by clones of them.
  */
 #define POST_RX_COPYBREAK	256
+/* Largest received-message descriptor kept for reuse (rx_spare). */
+#define POST_RX_SPARE_MAX	(sizeof(struct post_rmsg) + POST_RX_COPYBREAK)
 #define POST_AUTOCORK_US	200U
 #define POST_AUTOCORK_US_MAX	1000000U
 /*
@@ -390,6 +392,7 @@ struct post_props {
  * @pieces: received payload; each skb covers the range in its post_piece
  * @data: or the payload itself, after @ante, if the message is small
  *	(POST_RX_COPYBREAK); NULL if it is held in @pieces
+ * @size: bytes allocated for it, so that it can be reused (rx_spare)
  * @n_ante: entries in @ante
  * @ante: sequence numbers of antecedents not yet delivered on arrival
  *
@@ -410,6 +413,7 @@ struct post_rmsg {
 	u32			head_off;
 	struct sk_buff_head	pieces;
 	u8			*data;
+	u32			size;
 	u32			n_ante;
 	u64			ante[] __counted_by(n_ante);
 };
@@ -881,6 +885,8 @@ enum {
  * @nr_partial: entries in @rx_partial and @rx_held
  * @partial_bytes: payload bytes announced by them
  * @rx_paused: the parser stopped because the receive buffer is full
+ * @rx_spare: a freed small message descriptor, for the parser's next
+ *	message; taken and put back with xchg()/cmpxchg(), not under a lock
  * @rx_eof: the peer finished sending; every message was delivered
  * @ack_dirty: something is to be acknowledged
  * @ack_now: ... and the ACK frame is due at once, not with the next
@@ -998,6 +1004,7 @@ struct post_sock {
 	unsigned int		nr_partial;
 	u64			partial_bytes;
 	bool			rx_paused;
+	struct post_rmsg	*rx_spare;
 	bool			rx_eof;
 	bool			ack_dirty;
 	bool			ack_now;

@@ -659,6 +659,10 @@ void post_rmsg_free(struct sock *sk, struct post_rmsg *rm)
 	if (rm->data)
 		atomic_sub(rm->received, &sk->sk_rmem_alloc);
 	__skb_queue_purge(&rm->pieces);
+	/* a small one is kept for the parser's next message */
+	if (rm->size <= POST_RX_SPARE_MAX &&
+	    !cmpxchg(&post_sk(sk)->rx_spare, NULL, rm))
+		return;
 	kfree(rm);
 }
 
@@ -1054,9 +1058,14 @@ static int post_rx_ready(struct sock *sk, struct post_rmsg *rm,
 	return post_rx_resolve(ps, rm->seq, true);
 }
 
+/* A message we have came again: make sure an ACK says so. */
+static void post_rx_dup(struct sock *sk, u64 seq);
+
 /*
  * @rm is complete.  It is delivered once its antecedents are, and may in
- * turn release messages held for it.
+ * turn release messages held for it.  The same message may complete on
+ * two transients: sent again on another path when this one was taken
+ * for lost, or aborted meanwhile.  The first one counts.
  */
 static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 {
@@ -1067,8 +1076,19 @@ static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 	u32 unacked;
 	LIST_HEAD(dead);
 	int err = 0;
+	u64 seq;
 
 	spin_lock_bh(&ps->rx_lock);
+	if (post_rx_resolved(ps, rm->seq) || post_rx_held(ps, rm->seq)) {
+		list_del(&rm->list);
+		ps->nr_partial--;
+		ps->partial_bytes -= rm->len;
+		spin_unlock_bh(&ps->rx_lock);
+		seq = rm->seq;
+		post_rmsg_free(sk, rm);
+		post_rx_dup(sk, seq);
+		return 0;
+	}
 	was_dirty = ps->ack_dirty;
 	unacked = ps->n_unacked;
 	if (!post_rx_ante_done(ps, rm)) {
@@ -1126,16 +1146,11 @@ void post_ack_timer(struct timer_list *timer)
 		post_tx_schedule_put(&ps->sk);
 }
 
-/* A message we have came again: make sure an ACK says so. */
-static void post_rx_dup(struct sock *sk, u64 seq);
-
 /* The payload of the current DATA frame has been passed on. */
 static int post_rx_payload_done(struct post_transient *t)
 {
 	struct post_sock *ps = post_sk(t->carrier);
 	struct post_rmsg *rm = t->rx.msg;
-	bool dup;
-	u64 seq;
 
 	t->rx.msg = NULL;
 	post_rx_next_frame(&t->rx);
@@ -1144,25 +1159,7 @@ static int post_rx_payload_done(struct post_transient *t)
 	rm->path_id = t->path_id;
 	/* acknowledgments go back the way the latest message came */
 	WRITE_ONCE(ps->ack_path, t->path_id);
-	/*
-	 * The same message may complete on two transients: sent again
-	 * on another path when this one was taken for lost, or aborted
-	 * meanwhile.  The first one counts.
-	 */
-	spin_lock_bh(&ps->rx_lock);
-	dup = post_rx_resolved(ps, rm->seq) || post_rx_held(ps, rm->seq);
-	if (dup) {
-		list_del(&rm->list);
-		ps->nr_partial--;
-		ps->partial_bytes -= rm->len;
-	}
-	spin_unlock_bh(&ps->rx_lock);
-	if (!dup)
-		return post_rx_deliver(t, rm);
-	seq = rm->seq;
-	post_rmsg_free(t->carrier, rm);
-	post_rx_dup(t->carrier, seq);
-	return 0;
+	return post_rx_deliver(t, rm);
 }
 
 static void post_rx_dup(struct sock *sk, u64 seq)
@@ -1197,7 +1194,7 @@ static int post_rx_data(struct post_transient *t)
 	u32 off = be32_to_cpu(dh->offset);
 	u32 payload = p->left;
 	struct post_rmsg *rm, *new = NULL;
-	u32 i, n = 0, copy = 0;
+	u32 i, n = 0, copy = 0, size;
 	int err = -EPROTO;
 
 	if (payload > POST_MAX_CHUNK || first != !off ||
@@ -1219,9 +1216,18 @@ static int post_rx_data(struct post_transient *t)
 		}
 		if (last && msg_len <= POST_RX_COPYBREAK)
 			copy = msg_len;
-		new = kmalloc(struct_size(new, ante, n) + copy, GFP_ATOMIC);
-		if (!new)
-			return -ENOMEM;
+		size = struct_size(new, ante, n) + copy;
+		new = xchg(&ps->rx_spare, NULL);
+		if (new && new->size < size) {
+			kfree(new);
+			new = NULL;
+		}
+		if (!new) {
+			new = kmalloc(size, GFP_ATOMIC);
+			if (!new)
+				return -ENOMEM;
+			new->size = size;
+		}
 		new->data = copy ? (u8 *)&new->ante[n] : NULL;
 		new->seq = seq;
 		new->owner = t;
@@ -1480,13 +1486,12 @@ static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
 	int err;
 
 	if (rm->data) {
+		/* only this parser looks at it until it is complete */
 		err = skb_copy_bits(skb, off, rm->data + rm->received, len);
 		if (err)
 			return err;
 		atomic_add(len, &sk->sk_rmem_alloc);
-		spin_lock_bh(&ps->rx_lock);
 		rm->received += len;
-		spin_unlock_bh(&ps->rx_lock);
 		return 0;
 	}
 	piece = skb_clone(skb, GFP_ATOMIC);
