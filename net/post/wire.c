@@ -530,6 +530,9 @@ static int post_tx_fill(struct sock *sk, struct post_transient *t)
 {
 	int ret;
 
+	/* most pushes end here, once the batch they sent was the last */
+	if (t->hello_sent && !post_tx_due(sk))
+		return 0;
 	do {
 		ret = post_tx_next_frame(sk, t);
 		if (ret <= 0)
