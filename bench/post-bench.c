@@ -6,7 +6,9 @@
  * TCP carries the same messages with a 4-byte length prefix; the receiver
  * reads whole messages.  Usage: post-bench [scenario...]; no argument runs
  * them all.  Each scenario prints its figures and the AF_POST/TCP ratio
- * against its target.
+ * against its target.  "tput" and "rr" measure TCP and AF_POST in turns
+ * (five transfers, five rounds of 1000 exchanges), so that the host's
+ * slow stretches under TCG fall on both alike.
  *
  * "mp" builds its own two namespaces joined by two shaped veth pairs and
  * compares one carrier over both with TCP on one and MPTCP on both, then
