@@ -508,10 +508,10 @@ static bool post_tx_due(struct sock *sk)
 /*
  * May another frame join the batch?  Only if one is due; not after a
  * chunk of an immediate message, and not with several transients, where
- * each chunk is weighed against the paths as it goes.  Not beyond a chunk's worth of bytes
- * either (about POST_CHUNK_USEC of transmission): TCP takes a whole call
- * past its unsent limit, and what it took, a more urgent message queued
- * next waits behind, as it waits behind a chunk.
+ * each chunk is weighed against the paths as it goes.  Not beyond a
+ * chunk's worth of bytes either (about POST_CHUNK_USEC of transmission):
+ * TCP takes a whole call past its unsent limit, and what it took, a more
+ * urgent message queued next waits behind, as it waits behind a chunk.
  */
 static bool post_tx_batch_room(struct sock *sk, struct post_transient *t)
 {
