@@ -847,14 +847,11 @@ out:
 }
 
 /*
- * Bring the carrier up to date with its transient: connection
- * established or failed, acknowledgments applied and, if @push, queued
- * messages sent and FIN once all is sent.  Called with the carrier
- * locked, from the tx work and the syscalls.
- */
-/*
- * Bring the carrier up to date with its transport: state changes,
- * errors, the peer's acknowledgments, expired messages, paths.
+ * Bring the carrier up to date with its transport: connection
+ * established or failed, errors, the peer's acknowledgments applied,
+ * expired messages, paths; with @push, a carrier without a transient
+ * redials.  Called with the carrier locked, from the tx work and the
+ * syscalls; post_carrier_push() then sends what is queued.
  *
  * Return: true if the carrier is established with a transient to push
  * on, false if there is nothing to push (or it is failed, orphaned or

@@ -397,9 +397,9 @@ struct post_props {
  * @ante: sequence numbers of antecedents not yet delivered on arrival
  *
  * While on rx_partial, only the parser of the transient receiving the
- * message touches @received, @pieces and @data.  Once on rx_ready the message
- * is complete and only the reader (holding the carrier socket lock)
- * consumes it.
+ * message touches @received, @pieces and @data.  Once on rx_ready the
+ * message is complete and only the reader (holding the carrier socket
+ * lock) consumes it.
  */
 struct post_rmsg {
 	struct list_head	list;

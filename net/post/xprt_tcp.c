@@ -32,32 +32,25 @@ static struct post_transient *post_xprt_from_sk(struct sock *sk)
 	return __locked_read_sk_user_data_with_flags(sk, 0);
 }
 
-/* Wake whoever polls or sleeps on the carrier. */
+/*
+ * Wake whoever polls or sleeps on the carrier; readers with a
+ * synchronous wakeup, as sock_def_readable() wakes TCP's, since data
+ * comes in the softirq of a sender that usually waits for the answer
+ * next.
+ */
 static void post_wake_carrier(struct sock *csk, __poll_t mask)
 {
 	struct socket_wq *wq;
 
 	rcu_read_lock();
 	wq = rcu_dereference(csk->sk_wq);
-	if (skwq_has_sleeper(wq))
+	if (!skwq_has_sleeper(wq))
+		goto out;
+	if (mask == (EPOLLIN | EPOLLRDNORM))
+		wake_up_interruptible_sync_poll(&wq->wait, mask);
+	else
 		wake_up_interruptible_poll(&wq->wait, mask);
-	rcu_read_unlock();
-}
-
-/*
- * Wake the carrier's readers: a synchronous wakeup, as
- * sock_def_readable() does for TCP's, since data comes in the softirq
- * of a sender that usually waits for the answer next.
- */
-static void post_wake_readers(struct sock *csk)
-{
-	struct socket_wq *wq;
-
-	rcu_read_lock();
-	wq = rcu_dereference(csk->sk_wq);
-	if (skwq_has_sleeper(wq))
-		wake_up_interruptible_sync_poll(&wq->wait,
-						EPOLLIN | EPOLLRDNORM);
+out:
 	rcu_read_unlock();
 }
 
@@ -89,7 +82,7 @@ void post_xprt_rx_kick(struct post_transient *t)
 	smp_mb();
 	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
 		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
-		post_wake_readers(t->carrier);
+		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
 		/*
 		 * A small message is parsed here while the reader wakes up,
 		 * so that it finds the message ready rather than parsing
@@ -180,7 +173,7 @@ static void post_xprt_data_ready(struct sock *sk)
 		post_xprt_rx_kick(t);
 	} else {
 		t->saved_data_ready(sk);
-		post_wake_readers(t->carrier);
+		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
 	}
 out:
 	read_unlock_bh(&sk->sk_callback_lock);
