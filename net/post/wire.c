@@ -773,6 +773,12 @@ bool post_rx_full(struct sock *sk)
 	struct post_sock *ps = post_sk(sk);
 	bool full;
 
+	/*
+	 * Below the buffer, as usual: no need for the lock.  The reader
+	 * only lowers the charge, so the parser cannot miss a pause.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) < READ_ONCE(sk->sk_rcvbuf))
+		return false;
 	spin_lock_bh(&ps->rx_lock);
 	full = !list_empty(&ps->rx_ready) && !sock_flag(sk, SOCK_DEAD) &&
 	       atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
