@@ -1165,6 +1165,53 @@ TEST_F(ns, handcrafted_frames)
 	close(l);
 }
 
+/*
+ * Frames cut anywhere by the transport: a small message comes whole in
+ * one segment or in many, with or without an antecedent, and each is
+ * delivered once, whole and in order.
+ */
+TEST_F(ns, frames_in_single_bytes)
+{
+	static const uint64_t ante = 2;
+	int one = 1, l, s, r;
+	uint8_t f[256];
+	size_t n = 0;
+
+	r = raw_to_post_listener(&self->p, &l);
+	ASSERT_LE(0, r);
+	ASSERT_EQ(0, setsockopt(r, IPPROTO_TCP, TCP_NODELAY, &one,
+				sizeof(one)));
+	n = frame_hello(f, 0x504f5354, 1, 1, 1 << 20);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+	s = accept(l, NULL, NULL);
+	ASSERT_LE(0, s);
+
+	n = frame_data(f, 1 | 2, 1, 5, 0, "hello", 5);
+	n += frame_data_ante(f + n, 1 | 2, 3, 4, 0, "held", 4, &ante, 1);
+	n += frame_data(f + n, 1 | 2, 2, 3, 0, "abc", 3);
+	for (size_t i = 0; i < n; i++) {
+		ASSERT_EQ(1, send(r, f + i, 1, 0));
+		usleep(2000);	/* one segment each */
+	}
+	/* and whole, in one segment */
+	n = frame_data(f, 1 | 2, 4, 6, 0, "whole!", 6);
+	ASSERT_EQ((ssize_t)n, send(r, f, n, 0));
+
+	ASSERT_EQ(5, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "hello", 5));
+	ASSERT_EQ(3, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "abc", 3));
+	ASSERT_EQ(4, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "held", 4));
+	ASSERT_EQ(6, recv(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "whole!", 6));
+	EXPECT_EQ(-1, recv(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(r);
+	close(s);
+	close(l);
+}
+
 /* A message waits for antecedents that arrive later (as over two paths). */
 TEST_F(ns, held_for_antecedents)
 {

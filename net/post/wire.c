@@ -1070,6 +1070,82 @@ static int post_rx_ready(struct sock *sk, struct post_rmsg *rm,
 /* A message we have came again: make sure an ACK says so. */
 static void post_rx_dup(struct sock *sk, u64 seq);
 
+/* What a delivery leaves to do once ps->rx_lock is released */
+enum {
+	POST_RX_ACK_ARMED,	/* delivered; the delayed ACK is armed */
+	POST_RX_ACK_TIMER,	/* delivered; arm the delayed ACK */
+	POST_RX_ACK_NOW,	/* delivered; the ACK batch is full */
+	POST_RX_HELD,		/* held for its antecedents */
+};
+
+/*
+ * What post_rx_deliver() does under ps->rx_lock, for a message not
+ * delivered, aborted or held before: @rm waits for its antecedents, or
+ * goes to the application's queue with those it releases (or to @dead,
+ * when nobody reads any more).
+ *
+ * Return: 0 or an error, and in @ack what post_rx_delivered() must do.
+ */
+static int __post_rx_deliver(struct sock *sk, struct post_rmsg *rm,
+			     struct list_head *dead, int *ack)
+{
+	struct post_sock *ps = post_sk(sk);
+	u32 unacked = ps->n_unacked;
+	bool was_dirty = ps->ack_dirty;
+	struct post_rmsg *h, *tmp;
+	bool more;
+	int err;
+
+	if (!post_rx_ante_done(ps, rm)) {
+		list_move_tail(&rm->list, &ps->rx_held);
+		*ack = POST_RX_HELD;
+		return 0;
+	}
+	err = post_rx_ready(sk, rm, dead);
+	do {
+		more = false;
+		list_for_each_entry_safe(h, tmp, &ps->rx_held, list) {
+			if (err || !post_rx_ante_done(ps, h))
+				continue;
+			err = post_rx_ready(sk, h, dead);
+			more = true;
+		}
+	} while (more && !err);
+	/* only the delivery that reaches the batch asks for the ACK */
+	if (unacked < POST_ACK_BATCH && ps->n_unacked >= POST_ACK_BATCH)
+		*ack = POST_RX_ACK_NOW;
+	else if (!was_dirty)
+		*ack = POST_RX_ACK_TIMER;
+	else
+		*ack = POST_RX_ACK_ARMED;
+	return err;
+}
+
+/* The rest of a delivery, ps->rx_lock released (see __post_rx_deliver()). */
+static void post_rx_delivered(struct post_transient *t,
+			      struct list_head *dead, int ack)
+{
+	struct sock *sk = t->carrier;
+	struct post_rmsg *h, *tmp;
+
+	list_for_each_entry_safe(h, tmp, dead, list)
+		post_rmsg_free(sk, h);
+	if (ack == POST_RX_HELD)
+		return;
+	/* post_rx_read() wakes the reader when this pass is over */
+	t->rx.woken = true;
+	/*
+	 * Acknowledge, soon but not at once: a reply the application sends
+	 * meanwhile carries the ACK, and a stream of messages is
+	 * acknowledged in batches rather than one by one.
+	 */
+	if (ack == POST_RX_ACK_NOW)
+		post_tx_schedule(sk);
+	else if (ack == POST_RX_ACK_TIMER)
+		sk_reset_timer(sk, &post_sk(sk)->ack_timer,
+			       jiffies + POST_ACK_DELAY);
+}
+
 /*
  * @rm is complete.  It is delivered once its antecedents are, and may in
  * turn release messages held for it.  The same message may complete on
@@ -1080,11 +1156,8 @@ static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 {
 	struct sock *sk = t->carrier;
 	struct post_sock *ps = post_sk(sk);
-	struct post_rmsg *h, *tmp;
-	bool was_dirty, more, now;
-	u32 unacked;
 	LIST_HEAD(dead);
-	int err = 0;
+	int err, ack;
 	u64 seq;
 
 	spin_lock_bh(&ps->rx_lock);
@@ -1098,40 +1171,9 @@ static int post_rx_deliver(struct post_transient *t, struct post_rmsg *rm)
 		post_rx_dup(sk, seq);
 		return 0;
 	}
-	was_dirty = ps->ack_dirty;
-	unacked = ps->n_unacked;
-	if (!post_rx_ante_done(ps, rm)) {
-		list_move_tail(&rm->list, &ps->rx_held);
-		spin_unlock_bh(&ps->rx_lock);
-		return 0;
-	}
-	err = post_rx_ready(sk, rm, &dead);
-	do {
-		more = false;
-		list_for_each_entry_safe(h, tmp, &ps->rx_held, list) {
-			if (err || !post_rx_ante_done(ps, h))
-				continue;
-			err = post_rx_ready(sk, h, &dead);
-			more = true;
-		}
-	} while (more && !err);
-	/* only the delivery that reaches the batch asks for the ACK */
-	now = unacked < POST_ACK_BATCH && ps->n_unacked >= POST_ACK_BATCH;
+	err = __post_rx_deliver(sk, rm, &dead, &ack);
 	spin_unlock_bh(&ps->rx_lock);
-
-	list_for_each_entry_safe(h, tmp, &dead, list)
-		post_rmsg_free(sk, h);
-	/* post_rx_read() wakes the reader when this pass is over */
-	t->rx.woken = true;
-	/*
-	 * Acknowledge, soon but not at once: a reply the application sends
-	 * meanwhile carries the ACK, and a stream of messages is
-	 * acknowledged in batches rather than one by one.
-	 */
-	if (now)
-		post_tx_schedule(sk);
-	else if (!was_dirty)
-		sk_reset_timer(sk, &ps->ack_timer, jiffies + POST_ACK_DELAY);
+	post_rx_delivered(t, &dead, ack);
 	return err;
 }
 
@@ -1187,8 +1229,14 @@ static void post_rx_dup(struct sock *sk, u64 seq)
 		post_tx_schedule(sk);
 }
 
-/* The prefix of a DATA frame is in; validate it and find the message. */
-static int post_rx_data(struct post_transient *t)
+/*
+ * The prefix of a DATA frame is in; validate it and find the message.
+ * @avail bytes of the frame's payload are in @skb from @offset on: a
+ * small message that is all there is completed at once, in the same
+ * section of ps->rx_lock, and its payload skipped by the parser.
+ */
+static int post_rx_data(struct post_transient *t, struct sk_buff *skb,
+			unsigned int offset, size_t avail)
 {
 	struct sock *sk = t->carrier;
 	struct post_sock *ps = post_sk(sk);
@@ -1204,7 +1252,8 @@ static int post_rx_data(struct post_transient *t)
 	u32 payload = p->left;
 	struct post_rmsg *rm, *new = NULL;
 	u32 i, n = 0, copy = 0, size;
-	int err = -EPROTO;
+	int err = -EPROTO, ack;
+	LIST_HEAD(dead);
 
 	if (payload > POST_MAX_CHUNK || first != !off ||
 	    (u64)off + payload > msg_len ||
@@ -1291,6 +1340,22 @@ static int post_rx_data(struct post_transient *t)
 		ps->partial_bytes += msg_len;
 		rm = new;
 		new = NULL;
+		/* all of a small one is here: complete it under this lock */
+		if (copy && payload <= avail) {
+			err = skb_copy_bits(skb, offset, rm->data, payload);
+			if (err)
+				goto unlock;
+			atomic_add(payload, &sk->sk_rmem_alloc);
+			rm->received = payload;
+			rm->path_id = t->path_id;
+			WRITE_ONCE(ps->ack_path, t->path_id);
+			err = __post_rx_deliver(sk, rm, &dead, &ack);
+			spin_unlock_bh(&ps->rx_lock);
+			post_rx_delivered(t, &dead, ack);
+			p->msg = NULL;
+			p->stage = POST_RX_SKIP;
+			return err;
+		}
 	} else if (!rm || rm->received != off || rm->len != msg_len) {
 		goto unlock;
 	}
@@ -1445,8 +1510,12 @@ static int post_rx_ext_len(struct post_parser *p, u32 *ext)
 	return 0;
 }
 
-/* The bytes the current stage needed are in p->buf. */
-static int post_rx_gathered(struct post_transient *t)
+/*
+ * The bytes the current stage needed are in p->buf; @avail more are in
+ * @skb from @offset on.
+ */
+static int post_rx_gathered(struct post_transient *t, struct sk_buff *skb,
+			    unsigned int offset, size_t avail)
 {
 	struct post_parser *p = &t->rx;
 	u32 ext;
@@ -1463,7 +1532,7 @@ static int post_rx_gathered(struct post_transient *t)
 			return post_rx_abort(t);
 		if (p->type == POST_FRAME_DATA &&
 		    !(p->flags & POST_DATA_FIRST))
-			return post_rx_data(t);
+			return post_rx_data(t, skb, offset, avail);
 		err = post_rx_ext_len(p, &ext);
 		if (err)
 			return err;
@@ -1482,7 +1551,9 @@ static int post_rx_gathered(struct post_transient *t)
 	default:
 		return -EPROTO;
 	}
-	return p->type == POST_FRAME_ACK ? post_rx_ack(t) : post_rx_data(t);
+	if (p->type == POST_FRAME_ACK)
+		return post_rx_ack(t);
+	return post_rx_data(t, skb, offset, avail);
 }
 
 static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
@@ -1547,7 +1618,8 @@ static int post_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
 			p->have += n;
 			used += n;
 			if (p->have == p->need)
-				err = post_rx_gathered(t);
+				err = post_rx_gathered(t, skb, offset + used,
+						       len - used);
 			break;
 		case POST_RX_PAYLOAD:
 			n = min_t(size_t, len - used, p->left);
