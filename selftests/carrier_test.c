@@ -1398,20 +1398,18 @@ TEST_F(ns, acks_ride_on_every_eighth_reply)
 }
 
 /*
- * A large message goes out in order, in chunks of at most 64 KiB sized
- * to the path's rate: on veth (fast) they grow past the 16 KiB a
- * transient starts with.
+ * Read the DATA frames of one @len-byte message of 'z's sent to the raw
+ * socket @r, in order; return the largest payload of a frame and, in
+ * *@small, the smallest of those (but the last) that started past
+ * @after bytes.
  */
-TEST_F(ns, chunks_sized_to_the_path)
+static uint32_t read_chunks(struct __test_metadata *_metadata, int r,
+			    uint32_t len, uint32_t after, uint32_t *small)
 {
-	const uint32_t len = 4 << 20;
 	uint32_t off = 0, biggest = 0, plen, flen, hlen;
 	uint8_t f[64], flags = 0;
-	int l, s, r;
 
-	r = raw_hello_pair(_metadata, &self->p, &l, &s, 16 << 20);
-	memset(big, 'z', len);
-	ASSERT_EQ((ssize_t)len, send(s, big, len, 0));
+	*small = UINT32_MAX;
 	while (off < len) {
 		ASSERT_EQ(8, recv(r, f, 8, MSG_WAITALL));
 		ASSERT_EQ(2, f[0]);		/* DATA: nothing else is due */
@@ -1428,13 +1426,56 @@ TEST_F(ns, chunks_sized_to_the_path)
 		ASSERT_LT(0U, plen);
 		ASSERT_EQ((ssize_t)plen, recv(r, rbuf, plen, MSG_WAITALL));
 		ASSERT_EQ('z', rbuf[plen - 1]);
+		if (off >= after && off + plen < len && plen < *small)
+			*small = plen;
 		off += plen;
 		if (plen > biggest)
 			biggest = plen;
 	}
 	EXPECT_EQ(len, off);
 	EXPECT_TRUE(flags & 2);			/* LAST on the final chunk */
-	EXPECT_GT(biggest, 16384U);
+	return biggest;
+}
+
+/*
+ * A large message goes out in order, in chunks of at most 64 KiB sized
+ * to the path's rate: on veth (fast) they grow past the 16 KiB a
+ * transient starts with.
+ */
+TEST_F(ns, chunks_sized_to_the_path)
+{
+	const uint32_t len = 4 << 20;
+	uint32_t small;
+	int l, s, r;
+
+	r = raw_hello_pair(_metadata, &self->p, &l, &s, 16 << 20);
+	memset(big, 'z', len);
+	ASSERT_EQ((ssize_t)len, send(s, big, len, 0));
+	EXPECT_GT(read_chunks(_metadata, r, len, 0, &small), 16384U);
+	close(r);
+	close(s);
+	close(l);
+}
+
+/*
+ * On a slow path (20 Mbit/s) the chunks shrink below the 16 KiB a
+ * transient starts with, down to a page: an urgent message waits behind
+ * one of them.
+ */
+TEST_F(ns, chunks_shrink_on_a_slow_path)
+{
+	const uint32_t len = 1 << 20;
+	uint32_t small;
+	int l, s, r;
+
+	ASSERT_EQ(0, sh("ip netns exec %s tc qdisc add dev va root netem rate 20mbit delay 10ms",
+			self->p.a));
+	r = raw_hello_pair(_metadata, &self->p, &l, &s, 16 << 20);
+	memset(big, 'z', len);
+	ASSERT_EQ((ssize_t)len, send(s, big, len, 0));
+	EXPECT_GE(16384U, read_chunks(_metadata, r, len, len / 2, &small));
+	EXPECT_LT(small, 16384U);
+	EXPECT_GE(small, 4096U);
 	close(r);
 	close(s);
 	close(l);

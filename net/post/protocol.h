@@ -202,12 +202,13 @@ struct post_ack {
 /*
  * Payload bytes the sender puts in one DATA frame: about
  * POST_CHUNK_USEC of transmission at the transport's pacing rate, as TCP
- * sizes its TSO packets, between POST_CHUNK_SIZE (also until the rate is
- * known) and POST_MAX_CHUNK.  Frames go to TCP in batches of about as
- * much, which bound the packets it builds and what TCP takes past its
- * unsent limit.
+ * sizes its TSO packets, between POST_CHUNK_MIN and POST_MAX_CHUNK;
+ * POST_CHUNK_SIZE until the rate is known.  Frames go to TCP in batches
+ * of about as much, which bound the packets it builds and what TCP takes
+ * past its unsent limit.
  */
 #define POST_CHUNK_SIZE		16384U
+#define POST_CHUNK_MIN		4096U
 #define POST_CHUNK_USEC		1000
 /* Messages one carrier may have in reassembly at once. */
 #define POST_MAX_PARTIAL	64
@@ -219,7 +220,7 @@ struct post_ack {
  * within these bounds.
  */
 #define POST_XPRT_NOTSENT_LOWAT	(64 * 1024)
-#define POST_XPRT_NOTSENT_MIN	POST_CHUNK_SIZE
+#define POST_XPRT_NOTSENT_MIN	(8 * 1024)
 #define POST_XPRT_NOTSENT_MAX	(256 * 1024)
 #define POST_XPRT_NOTSENT_USEC	4000
 

@@ -708,7 +708,7 @@ void post_xprt_tune_lowat(struct post_transient *t)
 	t->tuned_rate = rate;
 	cur = READ_ONCE(tp->notsent_lowat);
 	t->tx_chunk = round_down(post_rate_bytes(rate, POST_CHUNK_USEC,
-						 POST_CHUNK_SIZE,
+						 POST_CHUNK_MIN,
 						 POST_MAX_CHUNK), PAGE_SIZE);
 	want = post_rate_bytes(rate, POST_XPRT_NOTSENT_USEC,
 			       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
