@@ -300,7 +300,7 @@ struct post_edge {
  * @list: entry in tx_blocked (blocked), tx_inflight (has a sequence
  *	number, not done), tx_aborts (aborting) or tx_history (done)
  * @started: entry in tx_started while partly sent
- * @work: entry in a temporary work list
+ * @work: entry in a temporary work list, or in tx_sent
  * @waiters: edges of messages waiting for this one to be sent
  * @cls: niceness class charged with @truesize until sent
  * @xprt: the transient its chunks go on, once started; it carried
@@ -840,6 +840,8 @@ enum {
  *	message first names an id, its own or an antecedent's: POST_F_IDS)
  * @tx_blocked: messages waiting for their antecedents
  * @tx_started: partly sent messages
+ * @tx_sent: messages whose last chunk joined the batch being handed to
+ *	the transport, finished once it was (post_sched_batch_sent())
  * @tx_inflight: messages with a sequence number, not yet done, in
  *	sequence order
  * @tx_aborts: expired partly sent messages whose ABORT is pending
@@ -968,6 +970,7 @@ struct post_sock {
 	struct rhashtable	ids;
 	struct list_head	tx_blocked;
 	struct list_head	tx_started;
+	struct list_head	tx_sent;
 	struct list_head	tx_inflight;
 	struct list_head	tx_aborts;
 	struct list_head	tx_history;
@@ -1162,6 +1165,7 @@ void post_tx_update_can_send(struct sock *sk);
 struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t);
 void post_sched_start(struct sock *sk, struct post_msg *m);
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload);
+void post_sched_batch_sent(struct sock *sk);
 void post_sched_drop(struct sock *sk, struct post_msg *m);
 void post_sched_requeue(struct sock *sk, struct post_transient *t);
 void post_sched_forget(struct sock *sk, struct post_transient *t);

@@ -521,12 +521,9 @@ bool post_sched_retain(struct sock *sk)
 	       test_bit(POST_F_RETAIN, &post_sk(sk)->flags);
 }
 
-/* The last chunk of @m went to the transport. */
-static void post_msg_sent(struct sock *sk, struct post_msg *m)
+/* Messages waiting for @m, all of it sent, may go: they name its number. */
+static void post_msg_release_waiters(struct post_sock *ps, struct post_msg *m)
 {
-	struct post_sock *ps = post_sk(sk);
-	bool keep = (m->flags & POST_MSGF_RETAINED) || post_sched_retain(sk);
-	struct post_payload *pl = NULL;
 	struct post_edge *e, *tmp;
 
 	list_for_each_entry_safe(e, tmp, &m->waiters, node) {
@@ -539,6 +536,15 @@ static void post_msg_sent(struct sock *sk, struct post_msg *m)
 			post_sched_queue(ps, d);
 		}
 	}
+}
+
+/* The last chunk of @m went to the transport (post_sched_chunk_done()). */
+static void post_msg_sent(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+	bool keep = (m->flags & POST_MSGF_RETAINED) || post_sched_retain(sk);
+	struct post_payload *pl = NULL;
+
 	if (keep) {
 		pl = m->pl;
 		m->pl = NULL;
@@ -676,12 +682,49 @@ static void post_msg_expire(struct sock *sk, struct post_msg *m)
  * @sk: the carrier
  * @m: the message
  * @payload: its payload bytes in the frame
+ *
+ * A message whose last chunk it was leaves the queues at once, not to
+ * be picked again, and releases the messages waiting for it; the rest
+ * of its end (post_msg_sent()) waits until the batch went to the
+ * transport, so that the peer gets the message first
+ * (post_sched_batch_sent()).
  */
 void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload)
 {
+	struct post_sock *ps = post_sk(sk);
+
 	m->sent += payload;
-	if (m->sent == m->len)
+	if (m->sent != m->len)
+		return;
+	if (!RB_EMPTY_NODE(&m->rb)) {
+		rb_erase_cached(&m->rb, &ps->tx_sched);
+		RB_CLEAR_NODE(&m->rb);
+	}
+	if (!list_empty(&m->started)) {
+		list_del_init(&m->started);
+		ps->nr_started--;
+	}
+	/* its dependents may join the same batch */
+	post_msg_release_waiters(ps, m);
+	list_add_tail(&m->work, &ps->tx_sent);
+}
+
+/**
+ * post_sched_batch_sent - the transport was handed a batch of frames
+ * @sk: the carrier, locked since the batch was built
+ *
+ * Finishes the messages whose last chunks were in it, whatever the
+ * transport took of it: they are the batch's now.
+ */
+void post_sched_batch_sent(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_msg *m, *tmp;
+
+	list_for_each_entry_safe(m, tmp, &ps->tx_sent, work) {
+		list_del_init(&m->work);
 		post_msg_sent(sk, m);
+	}
 }
 
 static void post_tx_arm(struct sock *sk)
@@ -1508,6 +1551,7 @@ void post_sched_init(struct sock *sk)
 	ps->tx_classes = RB_ROOT;
 	INIT_LIST_HEAD(&ps->tx_blocked);
 	INIT_LIST_HEAD(&ps->tx_started);
+	INIT_LIST_HEAD(&ps->tx_sent);
 	INIT_LIST_HEAD(&ps->tx_inflight);
 	INIT_LIST_HEAD(&ps->tx_aborts);
 	INIT_LIST_HEAD(&ps->tx_history);

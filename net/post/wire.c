@@ -583,7 +583,8 @@ static void post_tx_uncork(struct post_transient *t)
  * TCP builds one packet of a run of small messages rather than one per
  * message; a batch the transport took in part is finished first.  A
  * frame's message is done with when its frame joins the batch: the
- * batch holds references on its pages.
+ * batch holds references on its pages.  Messages whose last frames were
+ * in it are finished once it went (post_sched_batch_sent()).
  *
  * Return: 0, or a negative errno if the transport failed.
  */
@@ -615,6 +616,7 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 		iov_iter_advance(&msg.msg_iter, t->tx_off);
 
 		ret = sock_sendmsg(t->sock, &msg);
+		post_sched_batch_sent(sk);
 		if (ret == -EAGAIN)
 			return 0;
 		if (ret < 0)
