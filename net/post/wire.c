@@ -1199,19 +1199,42 @@ void post_ack_timer(struct timer_list *timer)
 		post_tx_schedule_put(&ps->sk);
 }
 
+/*
+ * Copy @len payload bytes at @off in @skb into @rm's own buffer (a small
+ * message, see POST_RX_COPYBREAK); only @rm's parser looks at it until it
+ * is complete.
+ */
+static int post_rx_copy(struct sock *sk, struct post_rmsg *rm,
+			const struct sk_buff *skb, unsigned int off, u32 len)
+{
+	int err;
+
+	err = skb_copy_bits(skb, off, rm->data + rm->received, len);
+	if (err)
+		return err;
+	atomic_add(len, &sk->sk_rmem_alloc);
+	rm->received += len;
+	return 0;
+}
+
+/* @rm is complete: it came on @t. */
+static void post_rx_arrived(struct post_transient *t, struct post_rmsg *rm)
+{
+	rm->path_id = t->path_id;
+	/* acknowledgments go back the way the latest message came */
+	WRITE_ONCE(post_sk(t->carrier)->ack_path, t->path_id);
+}
+
 /* The payload of the current DATA frame has been passed on. */
 static int post_rx_payload_done(struct post_transient *t)
 {
-	struct post_sock *ps = post_sk(t->carrier);
 	struct post_rmsg *rm = t->rx.msg;
 
 	t->rx.msg = NULL;
 	post_rx_next_frame(&t->rx);
 	if (rm->received != rm->len)
 		return 0;
-	rm->path_id = t->path_id;
-	/* acknowledgments go back the way the latest message came */
-	WRITE_ONCE(ps->ack_path, t->path_id);
+	post_rx_arrived(t, rm);
 	return post_rx_deliver(t, rm);
 }
 
@@ -1344,13 +1367,10 @@ static int post_rx_data(struct post_transient *t, struct sk_buff *skb,
 		new = NULL;
 		/* all of a small one is here: complete it under this lock */
 		if (copy && payload <= avail) {
-			err = skb_copy_bits(skb, offset, rm->data, payload);
+			err = post_rx_copy(sk, rm, skb, offset, payload);
 			if (err)
 				goto unlock;
-			atomic_add(payload, &sk->sk_rmem_alloc);
-			rm->received = payload;
-			rm->path_id = t->path_id;
-			WRITE_ONCE(ps->ack_path, t->path_id);
+			post_rx_arrived(t, rm);
 			err = __post_rx_deliver(sk, rm, &dead, &ack);
 			spin_unlock_bh(&ps->rx_lock);
 			post_rx_delivered(t, &dead, ack);
@@ -1565,17 +1585,9 @@ static int post_rx_payload(struct post_transient *t, struct sk_buff *skb,
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *rm = t->rx.msg;
 	struct sk_buff *piece;
-	int err;
 
-	if (rm->data) {
-		/* only this parser looks at it until it is complete */
-		err = skb_copy_bits(skb, off, rm->data + rm->received, len);
-		if (err)
-			return err;
-		atomic_add(len, &sk->sk_rmem_alloc);
-		rm->received += len;
-		return 0;
-	}
+	if (rm->data)
+		return post_rx_copy(sk, rm, skb, off, len);
 	piece = skb_clone(skb, GFP_ATOMIC);
 	if (!piece)
 		return -ENOMEM;
