@@ -414,6 +414,15 @@ void post_tx_update_can_send(struct sock *sk)
 	WRITE_ONCE(ps->can_send, post_tx_admit(sk, ps->dflt.nice));
 }
 
+/* @m is not partly sent any more: off tx_started, if it was on it. */
+static void post_msg_unstart(struct post_sock *ps, struct post_msg *m)
+{
+	if (!list_empty(&m->started)) {
+		list_del_init(&m->started);
+		ps->nr_started--;
+	}
+}
+
 /*
  * Take @m out of the unsent queues and give back what it was charged.
  * Messages still waiting for it lose their link to it; the callers deal
@@ -434,10 +443,7 @@ static void post_msg_unqueue(struct sock *sk, struct post_msg *m)
 		rb_erase_cached(&m->dl_rb, &ps->tx_deadlines);
 		RB_CLEAR_NODE(&m->dl_rb);
 	}
-	if (!list_empty(&m->started)) {
-		list_del_init(&m->started);
-		ps->nr_started--;
-	}
+	post_msg_unstart(ps, m);
 	for (i = 0; i < m->n_ante; i++)
 		list_del_init(&m->edges[i].node);
 	list_for_each_entry_safe(e, tmp, &m->waiters, node)
@@ -600,9 +606,8 @@ void post_sched_requeue(struct sock *sk, struct post_transient *t)
 				continue;
 			m->flags |= POST_MSGF_RESENT;
 			post_sched_queue(ps, m);
-		} else if (!list_empty(&m->started)) {
-			list_del_init(&m->started);
-			ps->nr_started--;
+		} else {
+			post_msg_unstart(ps, m);
 		}
 		m->sent = 0;
 		m->pl->cur_seg = 0;
@@ -700,10 +705,7 @@ void post_sched_chunk_done(struct sock *sk, struct post_msg *m, u32 payload)
 		rb_erase_cached(&m->rb, &ps->tx_sched);
 		RB_CLEAR_NODE(&m->rb);
 	}
-	if (!list_empty(&m->started)) {
-		list_del_init(&m->started);
-		ps->nr_started--;
-	}
+	post_msg_unstart(ps, m);
 	/* its dependents may join the same batch */
 	post_msg_release_waiters(ps, m);
 	list_add_tail(&m->work, &ps->tx_sent);
