@@ -709,7 +709,7 @@ void post_xprt_tune_lowat(struct post_transient *t)
 	cur = READ_ONCE(tp->notsent_lowat);
 	t->tx_chunk = round_down(post_rate_bytes(rate, POST_CHUNK_USEC,
 						 POST_CHUNK_MIN,
-						 POST_MAX_CHUNK), PAGE_SIZE);
+						 POST_MAX_CHUNK), POST_CHUNK_MIN);
 	want = post_rate_bytes(rate, POST_XPRT_NOTSENT_USEC,
 			       POST_XPRT_NOTSENT_MIN, POST_XPRT_NOTSENT_MAX);
 	/* only when it moved by a quarter: no churn on every push */
