@@ -1459,7 +1459,7 @@ TEST_F(ns, chunks_sized_to_the_path)
 
 /*
  * On a slow path (20 Mbit/s) the chunks shrink below the 16 KiB a
- * transient starts with, down to a page: an urgent message waits behind
+ * transient starts with, down to 4 KiB: an urgent message waits behind
  * one of them.
  */
 TEST_F(ns, chunks_shrink_on_a_slow_path)
