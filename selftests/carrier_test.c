@@ -764,6 +764,61 @@ TEST_F(ns, poll_one_message_per_wakeup)
 	close(s);
 }
 
+/*
+ * A reader blocked in recv() and a poll() on the same carrier: the small
+ * message that wakes the reader early (and is parsed in softirq while it
+ * wakes up) must still wake the poller once it is readable.
+ */
+struct waiter {
+	int s, ret;
+	short revents;
+	char b[8];
+};
+
+static void *peek_blocking(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->ret = recv(w->s, w->b, sizeof(w->b), MSG_PEEK);
+	return NULL;
+}
+
+static void *poll_in(void *arg)
+{
+	struct waiter *w = arg;
+	struct pollfd pfd = { w->s, POLLIN };
+
+	w->ret = poll(&pfd, 1, 5000);
+	w->revents = pfd.revents;
+	return NULL;
+}
+
+TEST_F(ns, reader_and_poller_both_woken)
+{
+	struct waiter r, q;
+	pthread_t rt, qt;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	for (int i = 0; i < 50; i++) {
+		r = (struct waiter){ .s = s, .ret = -2 };
+		q = (struct waiter){ .s = s, .ret = -2 };
+		ASSERT_EQ(0, pthread_create(&rt, NULL, peek_blocking, &r));
+		ASSERT_EQ(0, pthread_create(&qt, NULL, poll_in, &q));
+		usleep(20000);		/* both asleep */
+		ASSERT_EQ(1, send(c, "x", 1, 0));
+		pthread_join(rt, NULL);
+		pthread_join(qt, NULL);
+		ASSERT_EQ(1, r.ret) TH_LOG("round %d", i);
+		ASSERT_EQ('x', r.b[0]);
+		ASSERT_EQ(1, q.ret) TH_LOG("round %d: poll timed out", i);
+		ASSERT_TRUE(q.revents & POLLIN);
+		ASSERT_EQ(1, recv(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	}
+	close(c);
+	close(s);
+}
+
 TEST_F(ns, timeouts)
 {
 	struct timeval tv = { 0, 300000 };

@@ -2144,11 +2144,14 @@ static void post_rx_resume(struct sock *sk)
  * and it parses the data itself; it parses once more after it stopped
  * counting, for data that came in meanwhile, found a message or not:
  * poll() must see it.  It is on the wait queue only while it sleeps: the
- * messages it completes itself need not wake it.
+ * messages it completes itself need not wake it.  A wakeup takes it off
+ * the queue (autoremove_wake_function()): the softirq that woke it early
+ * and then delivers the message (post_xprt_rx_kick()) finds nobody left
+ * to wake, unless someone polls.
  */
 static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 {
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	DEFINE_WAIT(wait);
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *rm;
 
@@ -2184,9 +2187,12 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 			*err = sock_intr_errno(*timeo);
 			break;
 		}
-		add_wait_queue(sk_sleep(sk), &wait);
-		sk_wait_event(sk, timeo, post_rx_wake_cond(sk), &wait);
-		remove_wait_queue(sk_sleep(sk), &wait);
+		release_sock(sk);
+		prepare_to_wait(sk_sleep(sk), &wait, TASK_INTERRUPTIBLE);
+		if (!post_rx_wake_cond(sk))
+			*timeo = schedule_timeout(*timeo);
+		finish_wait(sk_sleep(sk), &wait);
+		lock_sock(sk);
 	}
 	atomic_dec(&ps->rx_waiters);
 	/* pairs with the barrier in post_xprt_rx_kick() */
