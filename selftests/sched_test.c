@@ -930,7 +930,7 @@ static int tcp_data_packets(int s, long long *bytes)
 			return errno == EAGAIN ? n : -1;
 		if (sll.sll_pkttype == PACKET_OUTGOING ||
 		    len < (ssize_t)sizeof(*ip) || ip->protocol != IPPROTO_TCP ||
-		    ip->ihl * 4 + sizeof(*th) > sizeof(buf))
+		    len < ip->ihl * 4 + (ssize_t)sizeof(*th))
 			continue;
 		th = (struct tcphdr *)(buf + ip->ihl * 4);
 		payload = len - ip->ihl * 4 - th->doff * 4;
@@ -960,6 +960,7 @@ TEST_F(ns, held_run_one_packet)
 	long long bytes;
 	int cap, pkts;
 
+	/* a warm-up, so that the run meets a settled connection */
 	for (int i = 0; i < 64; i++)
 		ASSERT_EQ((ssize_t)sizeof(msg),
 			  psend(self->c, msg, sizeof(msg), 0, NULL));
