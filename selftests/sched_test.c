@@ -625,6 +625,48 @@ TEST_F(ns, kernel_ids_named_later)
 	EXPECT_EQ(0, e.sent);
 }
 
+/*
+ * The history remembers the messages sent with an application's id, not
+ * those with the kernel's (a kernel id it does not hold is done anyway):
+ * any number of the latter leave an application id resolvable, while
+ * POST_ID_HISTORY later application ids make it forgotten (EINVAL).
+ */
+TEST_F(ns, history_keeps_application_ids)
+{
+	uint64_t one = 1, id;
+
+	ASSERT_EQ(10, psend(self->c, big, 10, 0, P(.id = 1)));
+	ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+	ASSERT_EQ(1U, id);
+	for (int i = 0; i < 2 * POST_ID_HISTORY; i++) {
+		ASSERT_EQ(10, psend(self->c, big, 10, 0, NULL));
+		ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+		ASSERT_NE(0ULL, id & POST_MSG_ID_KERNEL);
+	}
+	/* acknowledged long ago, and still known */
+	ASSERT_EQ(10, psend(self->c, big, 10, 0,
+			    P(.id = 2, .ante = &one, .n_ante = 1)));
+	ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+	ASSERT_EQ(2U, id);
+
+	/* the one named above and POST_ID_HISTORY more, all acknowledged */
+	for (int i = 0; i < POST_ID_HISTORY + 16; i++) {
+		ASSERT_EQ(10, psend(self->c, big, 10, 0, P(.id = 100 + i)));
+		ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+		ASSERT_EQ(100U + i, id);
+	}
+	usleep(200000);
+	EXPECT_EQ(-1, psend(self->c, big, 10, 0,
+			    P(.id = 3, .ante = &one, .n_ante = 1)));
+	EXPECT_EQ(EINVAL, errno);
+	/* the latest ones are remembered */
+	one = 100 + POST_ID_HISTORY + 15;
+	EXPECT_EQ(10, psend(self->c, big, 10, 0,
+			    P(.id = 3, .ante = &one, .n_ante = 1)));
+	EXPECT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
+	EXPECT_EQ(3U, id);
+}
+
 TEST_F(ns, antecedent_chain_beats_niceness)
 {
 	uint64_t ids[256], a = 1;

@@ -292,7 +292,8 @@ struct post_edge {
 
 /**
  * struct post_msg - a message sent on a carrier, from sendmsg() until
- *	it falls out of the carrier's id history
+ *	it is done, or until it falls out of the carrier's id history if
+ *	that keeps it (post_msg_retire())
  * @rb: entry in tx_sched while POST_MSG_QUEUED
  * @dl_rb: entry in tx_deadlines while unsent with a lifetime
  * @hnode: entry in the carrier's id table

@@ -340,7 +340,23 @@ static void post_msg_recycle(struct post_sock *ps, struct post_msg *m)
 	ps->nr_spares++;
 }
 
-/* @m is done: remember it for a while, forget the oldest. */
+/* @m, done, is not remembered any more: out of the id table too. */
+static void post_msg_forget(struct post_sock *ps, struct post_msg *m)
+{
+	if (test_bit(POST_F_IDS, &ps->flags))
+		rhashtable_remove_fast(&ps->ids, &m->hnode, post_id_params);
+	post_msg_recycle(ps, m);
+}
+
+/*
+ * @m is done.  The history remembers what an antecedent named later
+ * must find: an application's id, which is EINVAL once forgotten, and an
+ * expired message, whose dependents expire too.  A kernel id that is not
+ * remembered was issued and is done (post_ante_resolve()), so a message
+ * with a kernel id that did not expire is forgotten at once: a carrier
+ * that names no ids keeps no history, and its messages are recycled from
+ * the first one on.
+ */
 static void post_msg_retire(struct sock *sk, struct post_msg *m)
 {
 	struct post_sock *ps = post_sk(sk);
@@ -352,6 +368,10 @@ static void post_msg_retire(struct sock *sk, struct post_msg *m)
 	kfree(m->edges);
 	m->edges = NULL;
 	m->n_ante = 0;
+	if ((m->id & POST_MSG_ID_KERNEL) && !(m->flags & POST_MSGF_EXPIRED)) {
+		post_msg_forget(ps, m);
+		return;
+	}
 	list_add_tail(&m->list, &ps->tx_history);
 	if (++ps->nr_history <= POST_ID_HISTORY)
 		return;
@@ -359,9 +379,7 @@ static void post_msg_retire(struct sock *sk, struct post_msg *m)
 	old = list_first_entry(&ps->tx_history, struct post_msg, list);
 	list_del(&old->list);
 	ps->nr_history--;
-	if (test_bit(POST_F_IDS, &ps->flags))
-		rhashtable_remove_fast(&ps->ids, &old->hnode, post_id_params);
-	post_msg_recycle(ps, old);
+	post_msg_forget(ps, old);
 }
 
 /* ---- queues ------------------------------------------------------------ */
