@@ -140,8 +140,9 @@ struct post_ack {
  */
 #define POST_ACK_PIGGYBACK	8
 /*
- * Messages a carrier keeps for reuse once they are forgotten: the ones
- * an ACK frame retires at once in a request/response exchange.
+ * Messages (and one-segment payload descriptors) a carrier keeps for
+ * reuse once they are done with: the ones an ACK frame retires at once
+ * in a request/response exchange.
  */
 #define POST_TX_SPARES		POST_ACK_PIGGYBACK
 /*
@@ -850,7 +851,11 @@ enum {
  * @tx_spares: messages forgotten from @tx_history, for the next ones
  *	sent (at most POST_TX_SPARES, linked by their @list)
  * @nr_spares: entries in @tx_spares
- * @pl_spare: a payload descriptor of one segment, for the next message
+ * @pl_spares: descriptors of payloads in one segment, for the next
+ *	messages (@nr_pl_spares of them, at most POST_TX_SPARES: an ACK
+ *	that retires several messages kept until acknowledged gives back
+ *	several)
+ * @nr_pl_spares: entries in @pl_spares
  * @tx_streaming: the application sent last, rather than received: what
  *	it sends next may be coalesced (see post_tx_autocork())
  * @cork_timer: pushes what autocorking holds back; holds a reference
@@ -977,7 +982,8 @@ struct post_sock {
 	struct list_head	tx_history;
 	struct list_head	tx_spares;
 	u8			nr_spares;
-	struct post_payload	*pl_spare;
+	u8			nr_pl_spares;
+	struct post_payload	*pl_spares[POST_TX_SPARES];
 	bool			tx_streaming;
 	struct hrtimer		cork_timer;
 	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);

@@ -1597,8 +1597,8 @@ void post_sched_destroy(struct sock *sk)
 		kfree(m);
 	INIT_LIST_HEAD(&ps->tx_spares);
 	ps->nr_spares = 0;
-	kvfree(ps->pl_spare);
-	ps->pl_spare = NULL;
+	while (ps->nr_pl_spares)
+		kvfree(ps->pl_spares[--ps->nr_pl_spares]);
 	/* every message is in the history now, and in the table if any */
 	if (test_and_clear_bit(POST_F_IDS, &ps->flags)) {
 		rhashtable_free_and_destroy(&ps->ids, post_msg_free_cb, NULL);

@@ -69,9 +69,8 @@ struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 	int err;
 	u32 i;
 
-	if (nr == 1 && ps->pl_spare) {
-		pl = ps->pl_spare;
-		ps->pl_spare = NULL;
+	if (nr == 1 && ps->nr_pl_spares) {
+		pl = ps->pl_spares[--ps->nr_pl_spares];
 	} else {
 		pl = kvmalloc(struct_size(pl, segs, nr), sk->sk_allocation);
 		if (!pl)
@@ -94,8 +93,9 @@ struct post_payload *post_payload_alloc(struct sock *sk, struct msghdr *msg,
 		if (!i)
 			pl->hdr = p;
 		seg -= room;
-		bvec_set_virt(&pl->segs[i], p + room, seg);
+		/* counted first: segs[] is __counted_by(nr_segs) */
 		pl->nr_segs = i + 1;
+		bvec_set_virt(&pl->segs[i], p + room, seg);
 		if (copy_from_iter(p + room, seg, &msg->msg_iter) != seg) {
 			err = -EFAULT;
 			goto err_free;
@@ -131,13 +131,13 @@ void post_payload_put(struct sock *sk, struct post_payload *pl)
 {
 	struct post_sock *ps = post_sk(sk);
 
-	if (pl->nr_segs != 1 || ps->pl_spare) {
+	if (pl->nr_segs != 1 || ps->nr_pl_spares == POST_TX_SPARES) {
 		post_payload_free(pl);
 		return;
 	}
 	put_page(pl->segs[0].bv_page);
 	pl->nr_segs = 0;
-	ps->pl_spare = pl;
+	ps->pl_spares[ps->nr_pl_spares++] = pl;
 }
 
 /*
