@@ -85,7 +85,8 @@
 
 /*
  * Completed messages a carrier remembers, so that later messages may
- * still name them as antecedents.
+ * still name them as antecedents: those sent with POST_MSG_ID, and
+ * expired ones.  A kernel-assigned id it no longer holds counts as done.
  */
 #define POST_ID_HISTORY		256
 
