@@ -847,9 +847,10 @@ enum {
  * @tx_inflight: messages with a sequence number, not yet done, in
  *	sequence order
  * @tx_aborts: expired partly sent messages whose ABORT is pending
- * @tx_history: done messages, oldest first, at most POST_ID_HISTORY
- * @tx_spares: messages forgotten from @tx_history, for the next ones
- *	sent (at most POST_TX_SPARES, linked by their @list)
+ * @tx_history: done messages with an application's id or expired,
+ *	oldest first, at most POST_ID_HISTORY (post_msg_retire())
+ * @tx_spares: forgotten messages, for the next ones sent (at most
+ *	POST_TX_SPARES, linked by their @list)
  * @nr_spares: entries in @tx_spares
  * @pl_spares: descriptors of payloads in one segment, for the next
  *	messages (@nr_pl_spares of them, at most POST_TX_SPARES: an ACK
