@@ -649,7 +649,10 @@ TEST_F(ns, history_keeps_application_ids)
 	ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
 	ASSERT_EQ(2U, id);
 
-	/* the one named above and POST_ID_HISTORY more, all acknowledged */
+	/*
+	 * POST_ID_HISTORY newer application ids after id 1 (id 2 is one),
+	 * with some to spare for the last ones not yet acknowledged
+	 */
 	for (int i = 0; i < POST_ID_HISTORY + 16; i++) {
 		ASSERT_EQ(10, psend(self->c, big, 10, 0, P(.id = 100 + i)));
 		ASSERT_EQ(10, precv(self->s, rbuf, sizeof(rbuf), &id, 0));
