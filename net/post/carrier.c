@@ -198,6 +198,22 @@ static void post_carrier_xprt_drop(struct sock *sk, bool abort)
 	}
 }
 
+/*
+ * Sleep until woken, for at most *@timeo, with the carrier unlocked.
+ * Unlike sk_wait_event(), it looks at no condition unlocked: the callers'
+ * conditions follow the carrier's transients, which the tx work may free
+ * meanwhile.  No wakeup is lost: @wait was on the carrier's wait queue
+ * before the caller, locked, found it must wait.
+ */
+static void post_wait_woken(struct sock *sk, long *timeo,
+			    struct wait_queue_entry *wait)
+{
+	release_sock(sk);
+	*timeo = wait_woken(wait, TASK_INTERRUPTIBLE, *timeo);
+	sched_annotate_sleep();
+	lock_sock(sk);
+}
+
 /* Stop the dormant timer (linger or HELLO timeout) and drop its ref. */
 static void post_dormant_cancel(struct sock *sk)
 {
@@ -1740,8 +1756,7 @@ static void post_msg_close(struct sock *sk)
 		add_wait_queue(sk_sleep(sk), &wait);
 		while (timeo && !signal_pending(current) && ps->xprt &&
 		       !post_msg_flushed(sk, ps->xprt))
-			sk_wait_event(sk, &timeo, !ps->xprt ||
-				      post_msg_flushed(sk, ps->xprt), &wait);
+			post_wait_woken(sk, &timeo, &wait);
 		remove_wait_queue(sk_sleep(sk), &wait);
 		t = ps->xprt;
 		if (!t)
@@ -1892,13 +1907,6 @@ static int post_check_cmsgs(struct msghdr *msg, bool others_ok)
 	return 0;
 }
 
-static bool post_xprt_writable(struct sock *sk)
-{
-	struct post_transient *t = post_sk(sk)->xprt;
-
-	return t && __sk_stream_is_writeable(t->sock->sk, 1);
-}
-
 /*
  * Wait until a message of niceness @nice is admitted (see
  * post_tx_admit()).  The sender is woken when the transport has room
@@ -1940,10 +1948,7 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, timeo, sk->sk_err ||
-			      (sk->sk_shutdown & SEND_SHUTDOWN) ||
-			      post_tx_admit(sk, nice) ||
-			      post_xprt_writable(sk), &wait);
+		post_wait_woken(sk, timeo, &wait);
 		pushed = false;
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
