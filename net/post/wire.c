@@ -301,29 +301,60 @@ static void post_tx_map_payload(struct post_transient *t, struct post_msg *m,
 	pl->cur_off = off;
 }
 
+/*
+ * Write the header of a DATA frame of @m carrying @payload bytes from
+ * m->sent on, naming @n_ante antecedents, into @buf (@hlen bytes).
+ */
+static void post_put_data_hdr(void *buf, u32 hlen, const struct post_msg *m,
+			      u64 seq, u32 payload, u32 n_ante)
+{
+	struct post_data_hdr *dh = buf + sizeof(struct post_frame_hdr);
+	u8 flags = 0;
+	u32 i;
+
+	if (!m->sent)
+		flags |= POST_DATA_FIRST;
+	if (m->sent + payload == m->len)
+		flags |= POST_DATA_LAST;
+	post_put_frame_hdr(buf, POST_FRAME_DATA, flags,
+			   hlen - sizeof(struct post_frame_hdr) + payload);
+	dh->seq = cpu_to_be64(seq);
+	dh->msg_len = cpu_to_be32(m->len);
+	dh->offset = cpu_to_be32(m->sent);
+	if (!m->sent) {
+		struct post_data_first *df = (void *)(dh + 1);
+		__be64 *ante = (void *)(df + 1);
+
+		df->msg_id = cpu_to_be64(m->id);
+		df->n_ante = cpu_to_be16(n_ante);
+		df->flags = m->flags & POST_MSGF_IDEMPOTENT ?
+			    POST_FIRST_IDEMPOTENT : 0;
+		df->reserved = 0;
+		df->reserved2 = 0;
+		for (i = 0; i < m->n_ante; i++)
+			if (m->edges[i].seq)
+				*ante++ = cpu_to_be64(m->edges[i].seq);
+	}
+}
+
 static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 			      struct post_msg *m)
 {
 	u32 payload = min(m->len - m->sent, t->tx_chunk);
 	bool first = !m->sent;
-	struct post_data_hdr *dh;
 	u32 i, n_ante = 0;
-	u8 flags = 0;
 	size_t hlen;
 	void *buf;
 
-	hlen = sizeof(struct post_frame_hdr) + sizeof(*dh);
+	hlen = sizeof(struct post_frame_hdr) + sizeof(struct post_data_hdr);
 	if (first) {
 		post_sched_start(sk, m);
 		for (i = 0; i < m->n_ante; i++)
 			n_ante += !!m->edges[i].seq;
 		hlen += sizeof(struct post_data_first) +
 			n_ante * sizeof(__be64);
-		flags |= POST_DATA_FIRST;
 		m->xprt = t;
 	}
-	if (m->sent + payload == m->len)
-		flags |= POST_DATA_LAST;
 
 	if (first && !n_ante) {
 		/*
@@ -338,26 +369,7 @@ static int post_tx_build_data(struct sock *sk, struct post_transient *t,
 		if (!buf)
 			return -ENOMEM;
 	}
-	post_put_frame_hdr(buf, POST_FRAME_DATA, flags,
-			   hlen - sizeof(struct post_frame_hdr) + payload);
-	dh = buf + sizeof(struct post_frame_hdr);
-	dh->seq = cpu_to_be64(m->seq);
-	dh->msg_len = cpu_to_be32(m->len);
-	dh->offset = cpu_to_be32(m->sent);
-	if (first) {
-		struct post_data_first *df = (void *)(dh + 1);
-		__be64 *ante = (void *)(df + 1);
-
-		df->msg_id = cpu_to_be64(m->id);
-		df->n_ante = cpu_to_be16(n_ante);
-		df->flags = m->flags & POST_MSGF_IDEMPOTENT ?
-			    POST_FIRST_IDEMPOTENT : 0;
-		df->reserved = 0;
-		df->reserved2 = 0;
-		for (i = 0; i < m->n_ante; i++)
-			if (m->edges[i].seq)
-				*ante++ = cpu_to_be64(m->edges[i].seq);
-	}
+	post_put_data_hdr(buf, hlen, m, m->seq, payload, n_ante);
 
 	post_tx_map_payload(t, m, payload);
 	/* its pages are the batch's now: @m may even be gone after this */
