@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -701,6 +702,97 @@ TEST_F(ns, nonblocking_io)
 		ASSERT_EQ(65536, recv_msg(s, rbuf, sizeof(rbuf), 0));
 	ASSERT_EQ(1, poll(&pfd, 1, 5000));
 	EXPECT_TRUE(pfd.revents & POLLOUT);
+	close(c);
+	close(s);
+}
+
+/* Read the messages numbered [*got, stop) and check them (sizes[i % n]). */
+static void recv_numbered(struct __test_metadata *_metadata, int s,
+			  const size_t *sizes, size_t n, unsigned int *got,
+			  unsigned int stop)
+{
+	for (; *got < stop; (*got)++) {
+		size_t len = sizes[*got % n];
+
+		ASSERT_EQ((ssize_t)len, recv_msg(s, rbuf, sizeof(rbuf), 0));
+		fill(big, len, *got);
+		ASSERT_EQ(0, memcmp(big, rbuf, len));
+	}
+}
+
+/*
+ * A message sent while nothing waits before it goes from the sender's
+ * memory straight to TCP, and what TCP does not take is copied and
+ * follows.  The peer reads half of what waits after each run of sends
+ * up to EAGAIN, so that TCP has room for part of the next run's first
+ * message: every message arrives whole and in order, whatever its size
+ * against the lines the sender draws (a header and up to 128 bytes go
+ * in one call; a frame per chunk), from one iovec or from several.
+ */
+TEST_F(ns, sent_in_part_from_user_memory)
+{
+	static const size_t sizes[] = { 0, 1, 127, 128, 129, 4000, 16385,
+					70000, 300001, 1 << 20 };
+	const size_t n = ARRAY_SIZE(sizes);
+	unsigned int sent = 0, got = 0;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	for (int round = 0; round < 40; round++) {
+		for (;;) {
+			size_t len = sizes[sent % n], a = len / 3, b = len / 2;
+			struct iovec v[3] = {
+				{ big, a }, { big + a, b }, { big + a + b, len - a - b },
+			};
+			struct msghdr m = { .msg_iov = v,
+					    .msg_iovlen = sent & 1 ? 3 : 1 };
+
+			if (!(sent & 1))
+				v[0].iov_len = len;
+			fill(big, len, sent);
+			if (sendmsg(c, &m, MSG_DONTWAIT) != (ssize_t)len)
+				break;
+			sent++;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		recv_numbered(_metadata, s, sizes, n, &got,
+			      got + (sent - got + 1) / 2);
+	}
+	recv_numbered(_metadata, s, sizes, n, &got, sent);
+	TH_LOG("%u messages", sent);
+	close(c);
+	close(s);
+}
+
+/*
+ * A buffer that runs into unmapped memory fails the send with EFAULT
+ * before anything of it went: the carrier goes on, and the peer gets the
+ * next message and nothing else.
+ */
+TEST_F(ns, send_from_bad_memory)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p + pg, pg));
+	memset(p, 'a', pg);
+	EXPECT_EQ(-1, send(c, p + pg - 50, 100, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(c, p, 70000, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(c, (void *)8, 10, 0));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(5, recv_msg(s, rbuf, sizeof(rbuf), 0));
+	EXPECT_EQ(0, memcmp(rbuf, "hello", 5));
+	EXPECT_EQ(-1, recv(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	munmap(p, pg);
 	close(c);
 	close(s);
 }

@@ -38,7 +38,7 @@ arm $D/fail_function 10
 : > $D/fail_function/inject
 r=0
 for f in post_sched_enqueue post_xprt_create post_payload_alloc post_ids_init \
-	 post_carrier_register; do
+	 post_carrier_register post_tx_express; do
 	# retval is unsigned hex: -ENOMEM as its two's complement
 	echo $f >> $D/fail_function/inject &&
 		printf '%#x\n' -12 > $D/fail_function/$f/retval ||

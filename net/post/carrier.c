@@ -1907,6 +1907,13 @@ static int post_check_cmsgs(struct msghdr *msg, bool others_ok)
 	return 0;
 }
 
+static bool post_xprt_writable(struct sock *sk)
+{
+	struct post_transient *t = post_sk(sk)->xprt;
+
+	return t && __sk_stream_is_writeable(t->sock->sk, 1);
+}
+
 /*
  * Wait until a message of niceness @nice is admitted (see
  * post_tx_admit()).  The sender is woken when the transport has room
@@ -1965,7 +1972,8 @@ static int post_wait_sndbuf(struct sock *sk, long *timeo, u32 nice)
  * message marked POST_IMMEDIATE, and not with several transients, where
  * each message is weighed against the paths as it goes.
  */
-static bool post_tx_autocork(struct sock *sk, const struct post_props *pp)
+static bool post_tx_autocork(struct sock *sk, const struct post_props *pp,
+			     u64 queued)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
@@ -1973,9 +1981,65 @@ static bool post_tx_autocork(struct sock *sk, const struct post_props *pp)
 	return ps->tx_streaming && !(pp->flags & POST_MSGF_IMMEDIATE) &&
 	       t && !t->mptcp && !ps->n_joined &&
 	       !test_bit(POST_F_DORMANT, &ps->flags) &&
-	       ps->tx_charged < min_t(u32, POST_CORK_BYTES,
-				      READ_ONCE(sk->sk_sndbuf) / 2) &&
+	       queued < min_t(u32, POST_CORK_BYTES,
+			      READ_ONCE(sk->sk_sndbuf) / 2) &&
 	       post_net_autocork_us(sock_net(sk));
+}
+
+/*
+ * May a message of @len bytes go straight from the application's memory
+ * to the transport (post_tx_express())?  If it would go at once anyway:
+ * it is not corked, nothing is queued or half sent before it, the
+ * carrier has one transient, a TCP one with room, whose peer's HELLO is
+ * in, and the message names no antecedents or paths.  Not if what was
+ * sent is kept for sending again (post_sched_retain()): that needs the
+ * message's copy.  Its memory is faulted in first, so that a bad buffer
+ * fails the call before anything went.
+ *
+ * Return: the transient, or NULL.
+ */
+static struct post_transient *post_msg_express_xprt(struct sock *sk,
+						    const struct post_props *pp,
+						    struct msghdr *msg,
+						    size_t len)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct post_transient *t = ps->xprt;
+
+	if (!t || t->mptcp || ps->n_joined || pp->n_ante || pp->n_paths ||
+	    test_bit(POST_F_DORMANT, &ps->flags) || !ps->peer_known ||
+	    !post_peer_hello(t) || len > READ_ONCE(t->peer_max_msg) ||
+	    post_sched_retain(sk) || !post_tx_idle(t) ||
+	    !post_sched_may_start(sk) || !post_xprt_writable(sk) ||
+	    post_tx_autocork(sk, pp, ps->tx_charged + len))
+		return NULL;
+	if (fault_in_iov_iter_readable(&msg->msg_iter, len))
+		return NULL;
+	return t;
+}
+
+/* Send @m, queued without a payload, from @msg (post_tx_express()). */
+static int post_msg_express(struct sock *sk, struct post_transient *t,
+			    struct post_msg *m, struct msghdr *msg)
+{
+	int err = post_tx_express(sk, t, m, msg);
+
+	if (err && !m->seq) {
+		/* nothing of it went */
+		post_sched_cancel(sk, m);
+		return err;
+	}
+	if (err) {
+		/* part of it went, and the rest cannot follow */
+		WRITE_ONCE(sk->sk_err, -err);
+		sk_error_report(sk);
+		post_carrier_fail(sk, true);
+		return err;
+	}
+	/* the transport did not take all: it may have room again, or failed */
+	if (!post_tx_idle(t))
+		post_carrier_push(sk);
+	return 0;
 }
 
 static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
@@ -1984,6 +2048,8 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 	struct sock *sk = sock->sk;
 	struct post_sock *ps = post_sk(sk);
 	struct post_props props, *pp = &props;
+	struct post_transient *t = NULL;
+	struct post_msg *m = NULL;
 	bool fresh;
 	long timeo;
 	int err;
@@ -2034,10 +2100,16 @@ static int post_msg_sendmsg(struct socket *sock, struct msghdr *msg,
 			goto out_err;
 	}
 
-	err = post_sched_enqueue(sk, msg, len, pp);
+	if (fresh)
+		t = post_msg_express_xprt(sk, pp, msg, len);
+	err = post_sched_enqueue(sk, msg, len, pp, t ? &m : NULL);
 	if (err)
 		goto out;
-	if (post_tx_autocork(sk, pp)) {
+	if (m) {
+		err = post_msg_express(sk, t, m, msg);
+		if (err)
+			goto out;
+	} else if (post_tx_autocork(sk, pp, ps->tx_charged)) {
 		post_cork_arm(sk);
 	} else {
 		/* what it held goes now */

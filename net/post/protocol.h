@@ -199,6 +199,12 @@ struct post_ack {
 #define POST_FIRST_HDR_LEN	(sizeof(struct post_frame_hdr) +	\
 				 sizeof(struct post_data_hdr) +		\
 				 sizeof(struct post_data_first))
+/*
+ * A message sent straight from the application's memory
+ * (post_tx_express()) whose frame carries at most this many payload
+ * bytes goes to the transport in one call with its header.
+ */
+#define POST_EXPRESS_INLINE	128
 
 /*
  * Payload bytes the sender puts in one DATA frame: about
@@ -1156,6 +1162,8 @@ void post_payload_free(struct post_payload *pl);
 void post_payload_put(struct sock *sk, struct post_payload *pl);
 void post_rmsg_free(struct sock *sk, struct post_rmsg *rm);
 int post_tx_push(struct sock *sk, struct post_transient *t);
+int post_tx_express(struct sock *sk, struct post_transient *t,
+		    struct post_msg *m, struct msghdr *msg);
 u64 post_resume_mac(const u8 *key, u32 id, u64 nonce, const u8 *asker);
 bool post_tx_idle(const struct post_transient *t);
 void post_tx_reset(struct post_transient *t);
@@ -1167,7 +1175,9 @@ void post_sched_purge(struct sock *sk);
 int post_props_parse(struct sock *sk, struct msghdr *msg,
 		     struct post_props *pp);
 int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
-		       const struct post_props *pp);
+		       const struct post_props *pp, struct post_msg **express);
+void post_sched_cancel(struct sock *sk, struct post_msg *m);
+bool post_sched_may_start(struct sock *sk);
 bool post_tx_admit(struct sock *sk, u32 nice);
 void post_tx_update_can_send(struct sock *sk);
 struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t);

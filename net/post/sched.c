@@ -979,7 +979,7 @@ struct post_msg *post_sched_pick(struct sock *sk, struct post_transient *t)
 
 	if (!rb)
 		return NULL;
-	start = ps->nr_started < POST_MAX_PARTIAL && post_seq_room(ps);
+	start = post_sched_may_start(sk);
 	for (; rb && scan--; rb = rb_next(rb)) {
 		m = rb_entry(rb, struct post_msg, rb);
 		if (!post_msg_may_use(m, t))
@@ -1373,12 +1373,16 @@ static u32 post_ante_link(struct post_msg *m, struct post_msg **ante, u32 n)
  * @msg: the application's message
  * @len: its length
  * @pp: its properties
+ * @express: if not NULL, the caller would send the message itself
+ *	(post_tx_express()) and gets it here, queued without a payload;
+ *	NULL here if it was copied and queued as any other (it names
+ *	antecedents, or an id of a message the history holds)
  *
  * Return: 0, or -EEXIST (id in flight), -EINVAL (unknown antecedent or
  * path), -ENOMEM or -EFAULT; nothing is queued then.
  */
 int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
-		       const struct post_props *pp)
+		       const struct post_props *pp, struct post_msg **express)
 {
 	struct post_msg **ante = NULL, *m, *old = NULL;
 	struct post_sock *ps = post_sk(sk);
@@ -1391,6 +1395,8 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err)
 			return err;
 	}
+	if (express)
+		*express = NULL;
 	if (pp->n_paths && !post_assoc_has_paths(sk, pp->paths, pp->n_paths))
 		return -EINVAL;
 	if (pp->id) {
@@ -1449,11 +1455,15 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		m->cls = post_class_get(sk, pp->nice);
 		if (!m->cls)
 			goto err_free;
-		m->pl = post_payload_alloc(sk, msg, len);
-		if (IS_ERR(m->pl)) {
-			err = PTR_ERR(m->pl);
-			m->pl = NULL;
-			goto err_class;
+		if (express && !old && !n) {
+			*express = m;
+		} else {
+			m->pl = post_payload_alloc(sk, msg, len);
+			if (IS_ERR(m->pl)) {
+				err = PTR_ERR(m->pl);
+				m->pl = NULL;
+				goto err_class;
+			}
 		}
 	}
 	err = 0;
@@ -1487,7 +1497,7 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 
 	m->truesize = sizeof(*m) + n * sizeof(*m->edges) + len +
 		      m->n_paths * sizeof(u32) +
-		      struct_size(m->pl, segs, m->pl->nr_segs);
+		      (m->pl ? struct_size(m->pl, segs, m->pl->nr_segs) : 0);
 	m->charge = min_t(u32, m->truesize, READ_ONCE(sk->sk_sndbuf));
 	sk_wmem_queued_add(sk, m->truesize);
 	ps->tx_charged += m->charge;
@@ -1515,10 +1525,44 @@ err_class:
 err_free:
 	post_msg_free(m);
 err_ante:
+	if (express)
+		*express = NULL;
 	kfree(ante);
 	return err;
 }
 ALLOW_ERROR_INJECTION(post_sched_enqueue, ERRNO);
+
+/**
+ * post_sched_cancel - take back a message nothing of which was sent
+ * @sk: the carrier, locked
+ * @m: the message post_sched_enqueue() gave the caller to send itself
+ *
+ * For a sendmsg() that fails after all: it leaves the carrier as it
+ * found it, with the message's kernel id unused.
+ */
+void post_sched_cancel(struct sock *sk, struct post_msg *m)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	post_msg_unqueue(sk, m);
+	if (m->id & POST_MSG_ID_KERNEL)
+		ps->next_kid--;	/* the last it issued */
+	post_msg_forget(ps, m);
+}
+
+/**
+ * post_sched_may_start - may a message start on the wire now?
+ * @sk: the carrier
+ *
+ * Not if the peer's reassembly limit or the sequence window says no
+ * more may start (post_sched_pick()).
+ */
+bool post_sched_may_start(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	return ps->nr_started < POST_MAX_PARTIAL && post_seq_room(ps);
+}
 
 /**
  * post_sched_purge - drop every unsent message

@@ -637,6 +637,140 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 	}
 }
 
+/*
+ * post_tx_express() ran out of room in the transport with @left payload
+ * bytes of the frame in progress (of @payload) still owed: the rest of
+ * the message is copied from the application, what the frame still owes
+ * goes in the transient's batch, and the rest waits in the queue as any
+ * partly sent message does.
+ */
+static int post_tx_express_rest(struct sock *sk, struct post_transient *t,
+				struct post_msg *m, struct msghdr *msg,
+				u32 payload, u32 left)
+{
+	u32 rest = m->len - m->sent - (payload - left);
+	struct post_payload *pl;
+
+	if (rest) {
+		pl = post_payload_alloc(sk, msg, rest);
+		if (IS_ERR(pl))
+			return PTR_ERR(pl);
+		m->pl = pl;
+		post_tx_map_payload(t, m, left);
+	}
+	t->tx_partial = m->sent + payload < m->len;
+	t->tx_now = post_msg_immediate(m);
+	post_sched_chunk_done(sk, m, payload);
+	post_sched_batch_sent(sk);
+	return 0;
+}
+
+/**
+ * post_tx_express - send a message straight from the application's memory
+ * @sk: the carrier, locked
+ * @t: its only transient, with nothing queued or half sent
+ *	(post_msg_express_xprt())
+ * @m: the message, queued without a payload (post_sched_enqueue())
+ * @msg: the application's message, @m->len bytes, faulted in
+ *
+ * The transport copies the message from the application itself, frame
+ * by frame: the same single copy as post_payload_alloc() makes, but into
+ * the transport's own pages, so that TCP builds its skbs as it does for
+ * any sender (one fragment per 32 KiB rather than one per page with
+ * MSG_SPLICE_PAGES), and nothing is held for the message once it went.
+ * A header and a small payload go in one call.  What the transport does
+ * not take is copied into a payload and queued, as if the message had
+ * been queued whole and its first frames sent (post_tx_express_rest()).
+ *
+ * Return: 0 once all of @m went or its rest is queued.  Otherwise a
+ * negative errno (-ENOMEM, or -EFAULT if the application's memory went
+ * away meanwhile): if @m has no sequence number then, nothing of it went
+ * and the caller takes it back (post_sched_cancel()); if it has one, the
+ * transport holds part of it, which cannot be finished, and the carrier
+ * must be reset.
+ */
+int post_tx_express(struct sock *sk, struct post_transient *t,
+		    struct post_msg *m, struct msghdr *msg)
+{
+	u8 buf[POST_FIRST_HDR_LEN + POST_EXPRESS_INLINE];
+	struct msghdr tmsg = {};
+	struct kvec kv;
+	u32 payload, hlen, took;
+	bool inl;
+	void *p;
+	int ret;
+
+	do {
+		payload = min(m->len - m->sent, t->tx_chunk);
+		hlen = m->sent ? sizeof(struct post_frame_hdr) +
+				 sizeof(struct post_data_hdr) :
+				 POST_FIRST_HDR_LEN;
+		/* numbered once the transport took some of it */
+		post_put_data_hdr(buf, hlen, m, m->seq ?: post_sk(sk)->next_seq,
+				  payload, 0);
+		kv.iov_base = buf;
+		kv.iov_len = hlen;
+		inl = payload <= POST_EXPRESS_INLINE;
+		if (inl) {
+			if (!copy_from_iter_full(buf + hlen, payload,
+						 &msg->msg_iter))
+				return -EFAULT;
+			kv.iov_len += payload;
+		}
+		tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+		if (!inl || m->sent + payload < m->len)
+			tmsg.msg_flags |= MSG_MORE;
+		iov_iter_kvec(&tmsg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+		ret = sock_sendmsg(t->sock, &tmsg);
+		took = max(ret, 0);
+		if (!took) {
+			/* at a frame boundary: queued as it is */
+			if (inl)
+				iov_iter_revert(&msg->msg_iter, payload);
+			goto queue;
+		}
+		if (!m->seq) {
+			post_sched_start(sk, m);
+			m->xprt = t;
+		}
+		if (took < kv.iov_len) {
+			p = post_tx_hdr_alloc(sk, t, kv.iov_len - took);
+			if (!p)
+				return -ENOMEM;
+			memcpy(p, buf + took, kv.iov_len - took);
+			return post_tx_express_rest(sk, t, m, msg, payload,
+						    inl ? 0 : payload);
+		}
+		if (!inl) {
+			tmsg.msg_iter = msg->msg_iter;
+			iov_iter_truncate(&tmsg.msg_iter, payload);
+			tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+			if (m->sent + payload < m->len)
+				tmsg.msg_flags |= MSG_MORE;
+			ret = sock_sendmsg(t->sock, &tmsg);
+			took = max(ret, 0);
+			iov_iter_advance(&msg->msg_iter, took);
+			if (took < payload)
+				return post_tx_express_rest(sk, t, m, msg,
+							    payload,
+							    payload - took);
+		}
+		post_sched_chunk_done(sk, m, payload);
+	} while (m->sent < m->len);
+	post_sched_batch_sent(sk);
+	return 0;
+
+queue:
+	m->pl = post_payload_alloc(sk, msg, m->len - m->sent);
+	if (IS_ERR(m->pl)) {
+		ret = PTR_ERR(m->pl);
+		m->pl = NULL;
+		return ret;
+	}
+	return 0;
+}
+ALLOW_ERROR_INJECTION(post_tx_express, ERRNO);
+
 /**
  * post_tx_idle - nothing is queued or half sent on the transient
  * @t: the transient
