@@ -2216,15 +2216,13 @@ static void post_rx_resume(struct sock *sk)
 }
 
 /*
- * Wait for a complete message.  The reader counts as a waiter while it
- * waits, so that data arriving only flags it (rx_kicked) and wakes it,
- * and it parses the data itself; it parses once more after it stopped
- * counting, for data that came in meanwhile, found a message or not:
- * poll() must see it.  It is on the wait queue only while it sleeps: the
- * messages it completes itself need not wake it.  A wakeup takes it off
- * the queue (autoremove_wake_function()): the softirq that woke it early
- * and then delivers the message (post_xprt_rx_kick()) finds nobody left
- * to wake, unless someone polls.
+ * Wait for a complete message.  The reader counts as one (rx_readers),
+ * so that data arriving only flags it (rx_kicked) and wakes it, and it
+ * parses the data itself.  It is on the wait queue only while it
+ * sleeps: the messages it completes itself need not wake it.  A wakeup
+ * takes it off the queue (autoremove_wake_function()): the softirq that
+ * woke it early and then delivers the message (post_xprt_rx_kick())
+ * finds nobody left to wake, unless someone polls.
  */
 static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 {
@@ -2232,7 +2230,6 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 	struct post_sock *ps = post_sk(sk);
 	struct post_rmsg *rm;
 
-	atomic_inc(&ps->rx_waiters);
 	for (;;) {
 		/* what comes in from now on flags it again */
 		WRITE_ONCE(ps->rx_kicked, false);
@@ -2271,10 +2268,6 @@ static struct post_rmsg *post_rx_wait(struct sock *sk, long *timeo, int *err)
 		finish_wait(sk_sleep(sk), &wait);
 		lock_sock(sk);
 	}
-	atomic_dec(&ps->rx_waiters);
-	/* pairs with the barrier in post_xprt_rx_kick() */
-	smp_mb__after_atomic();
-	post_rx_pull(sk);
 	return rm;
 }
 
@@ -2307,9 +2300,15 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 
+	/*
+	 * Until it returns, the reader parses what comes in: the data
+	 * arriving while it copies a large message is not parsed in the
+	 * softirq, on the CPU of a veth or loopback sender.
+	 */
+	atomic_inc(&ps->rx_readers);
 	rm = post_rx_wait(sk, &timeo, &err);
 	if (!rm)
-		goto out;
+		goto out_reader;
 	remaining = rm->len - rm->consumed;
 	err = post_rmsg_copy(rm, msg, min(len, remaining), peek);
 	if (err < 0)
@@ -2332,6 +2331,14 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	}
 	if (!peek)
 		post_rx_resume(sk);
+out_reader:
+	atomic_dec(&ps->rx_readers);
+	/*
+	 * Once more, found a message or not, for what came in meanwhile:
+	 * poll() must see it.  Pairs with the barrier in post_xprt_rx_kick().
+	 */
+	smp_mb__after_atomic();
+	post_rx_pull(sk);
 out:
 	release_sock(sk);
 	return err;

@@ -917,11 +917,12 @@ enum {
  * @ack_in_low: the peer's latest cumulative acknowledgment
  * @n_ack_in: entries in @ack_in_seqs
  * @ack_in_seqs: the peer's explicit acknowledgments not yet applied
- * @rx_waiters: readers waiting in recvmsg(); while there are any, the
- *	transient's data_ready only sets @rx_kicked and wakes them, and they
- *	parse themselves
- * @rx_kicked: data came in for a waiting reader to parse; the reader
- *	clears it before it parses
+ * @rx_readers: readers in recvmsg(); while there are any, the
+ *	transient's data_ready only sets @rx_kicked and wakes them (but for
+ *	a small message), and they parse themselves, on their own CPU,
+ *	before they sleep and once more before they return
+ * @rx_kicked: data came in for a reader to parse; the reader clears it
+ *	before it parses
  * @id: the carrier's id in its namespace (post_net.carriers), 0 if none
  * @assoc: its association once established, or NULL
  * @assoc_node: entry in the association's carriers, under post_net.lock
@@ -1035,7 +1036,7 @@ struct post_sock {
 	u64			ack_in_low;
 	u32			n_ack_in;
 	u64			ack_in_seqs[POST_ACK_MAX];
-	atomic_t		rx_waiters;
+	atomic_t		rx_readers;
 	bool			rx_kicked;
 
 	u32			id;

@@ -75,12 +75,14 @@ void post_xprt_rx_kick(struct post_transient *t)
 		return;
 	}
 	/*
-	 * A waiting reader parses bulk data on its own CPU, as TCP readers
-	 * copy.  The data is queued before the count is read: a reader that
-	 * stopped counting looks at the queue after (post_rx_wait()).
+	 * A reader in recvmsg() parses bulk data on its own CPU, as TCP
+	 * readers copy, whether it waits or still copies the previous
+	 * message.  The data is queued before the count is read: a reader
+	 * that stopped counting looks at the queue after
+	 * (post_msg_recvmsg()).
 	 */
 	smp_mb();
-	if (atomic_read(&post_sk(t->carrier)->rx_waiters)) {
+	if (atomic_read(&post_sk(t->carrier)->rx_readers)) {
 		WRITE_ONCE(post_sk(t->carrier)->rx_kicked, true);
 		post_wake_carrier(t->carrier, EPOLLIN | EPOLLRDNORM);
 		/*
