@@ -28,6 +28,7 @@ static struct proto post_proto = {
 	.name		= "POST",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct post_sock),
+	.release_cb	= post_release_cb,
 };
 
 struct post_net *post_net(const struct net *net)

@@ -137,6 +137,42 @@ void post_tx_schedule(struct sock *sk)
 }
 
 /**
+ * post_tx_room - the transport has room for what the carrier queued
+ * @sk: the carrier
+ *
+ * Its tx work moves frames, unless the carrier's owner is in a call that
+ * pushes before it lets go of the carrier (sendmsg()): then the room is
+ * only noted, and if the owner does not push after all, the work runs
+ * once it lets go (post_release_cb()).  A sender that is the bottleneck
+ * owns its carrier most of the time; the work would wait for its lock,
+ * on the peer's CPU where the acknowledgments that made room came in,
+ * and find nothing to do.
+ */
+void post_tx_room(struct sock *sk)
+{
+	spin_lock_bh(&sk->sk_lock.slock);
+	if (sock_owned_by_user(sk))
+		set_bit(POST_F_TX_ROOM, &post_sk(sk)->flags);
+	else
+		post_tx_schedule(sk);
+	spin_unlock_bh(&sk->sk_lock.slock);
+}
+
+/**
+ * post_release_cb - the carrier's owner lets go of it
+ * @sk: the carrier, its spinlock held
+ *
+ * Room that came while it was owned and that no push took into account
+ * (post_tx_room()) is for the tx work.
+ */
+void post_release_cb(struct sock *sk)
+{
+	if (test_bit(POST_F_TX_ROOM, &post_sk(sk)->flags) &&
+	    test_and_clear_bit(POST_F_TX_ROOM, &post_sk(sk)->flags))
+		post_tx_schedule(sk);
+}
+
+/**
  * post_tx_schedule_put - run the carrier's tx work with the caller's reference
  * @sk: the carrier
  *
@@ -997,6 +1033,8 @@ static void post_carrier_push(struct sock *sk)
 	struct post_transient *t = ps->xprt;
 	int err;
 
+	/* this push takes the room noted so far into account */
+	clear_bit(POST_F_TX_ROOM, &ps->flags);
 	err = post_tx_push(sk, t);
 	if (err && post_xprt_err_transport(err) && post_carrier_promote(sk)) {
 		t = ps->xprt;
@@ -2022,7 +2060,11 @@ static struct post_transient *post_msg_express_xprt(struct sock *sk,
 static int post_msg_express(struct sock *sk, struct post_transient *t,
 			    struct post_msg *m, struct msghdr *msg)
 {
-	int err = post_tx_express(sk, t, m, msg);
+	int err;
+
+	/* nothing was queued: room noted so far is of no use */
+	clear_bit(POST_F_TX_ROOM, &post_sk(sk)->flags);
+	err = post_tx_express(sk, t, m, msg);
 
 	if (err && !m->seq) {
 		/* nothing of it went */

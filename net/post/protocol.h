@@ -819,6 +819,7 @@ enum {
 	 * first join is sent again if its first path dies after it.
 	 */
 	POST_F_RETAIN,
+	POST_F_TX_ROOM,		/* room came while owned (post_tx_room()) */
 };
 
 /**
@@ -1113,6 +1114,8 @@ void post_sock_init(struct sock *sk);
 void post_sock_destruct(struct sock *sk);
 void post_tx_schedule(struct sock *sk);
 void post_tx_schedule_put(struct sock *sk);
+void post_tx_room(struct sock *sk);
+void post_release_cb(struct sock *sk);
 
 /* xprt_tcp.c */
 int post_xprt_create(struct sock *sk, int family,

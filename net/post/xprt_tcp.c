@@ -115,7 +115,7 @@ static void post_xprt_room(struct post_transient *t)
 		 * otherwise the tx work does.
 		 */
 		post_wake_carrier(t->carrier, EPOLLOUT | EPOLLWRNORM);
-		post_tx_schedule(t->carrier);
+		post_tx_room(t->carrier);
 	}
 }
 
