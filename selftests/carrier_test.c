@@ -263,6 +263,34 @@ TEST_F(ns, small_messages_copied)
 	close(s);
 }
 
+/*
+ * A reader that fails to copy (EFAULT) leaves recvmsg() like any other:
+ * a large message that comes afterwards is parsed on arrival and makes
+ * the carrier readable for poll(), without a reader calling in.
+ */
+TEST_F(ns, poll_after_failed_copy)
+{
+	struct pollfd pfd;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	fill(big, 100, 1);
+	ASSERT_EQ(100, send(c, big, 100, 0));
+	ASSERT_EQ(-1, recv(s, (void *)8, 100, 0));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(100, recv_msg(s, rbuf, sizeof(rbuf), 0));
+	pfd = (struct pollfd){ s, POLLIN };
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	fill(big, 100000, 2);
+	ASSERT_EQ(100000, send(c, big, 100000, 0));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	ASSERT_TRUE(pfd.revents & POLLIN);
+	ASSERT_EQ(100000, recv_msg(s, rbuf, sizeof(rbuf), MSG_DONTWAIT));
+	ASSERT_EQ(0, memcmp(big, rbuf, 100000));
+	close(c);
+	close(s);
+}
+
 static int write_sysctl(const char *val)
 {
 	return post_sysctl_write("max_msg_size", val);

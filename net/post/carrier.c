@@ -2354,7 +2354,7 @@ static int post_msg_recvmsg(struct socket *sock, struct msghdr *msg,
 	remaining = rm->len - rm->consumed;
 	err = post_rmsg_copy(rm, msg, min(len, remaining), peek);
 	if (err < 0)
-		goto out;
+		goto out_reader;
 	if ((size_t)err == remaining)
 		msg->msg_flags |= MSG_EOR;
 	if (msg->msg_control && msg->msg_controllen) {
