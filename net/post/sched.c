@@ -1390,13 +1390,13 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 	u32 n = 0;
 	int err;
 
+	if (express)
+		*express = NULL;
 	if (pp->id || pp->n_ante) {
 		err = post_ids_init(ps);
 		if (err)
 			return err;
 	}
-	if (express)
-		*express = NULL;
 	if (pp->n_paths && !post_assoc_has_paths(sk, pp->paths, pp->n_paths))
 		return -EINVAL;
 	if (pp->id) {
@@ -1455,9 +1455,8 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 		m->cls = post_class_get(sk, pp->nice);
 		if (!m->cls)
 			goto err_free;
-		if (express && !old && !n) {
-			*express = m;
-		} else {
+		/* the caller may send it itself (see below) */
+		if (!express || old || n) {
 			m->pl = post_payload_alloc(sk, msg, len);
 			if (IS_ERR(m->pl)) {
 				err = PTR_ERR(m->pl);
@@ -1515,6 +1514,9 @@ int post_sched_enqueue(struct sock *sk, struct msghdr *msg, size_t len,
 			post_tx_arm(sk);
 	}
 	post_tx_update_can_send(sk);
+	/* queued without its payload: the caller sends it from @msg */
+	if (!m->pl)
+		*express = m;
 	kfree(ante);
 	return 0;
 
@@ -1525,8 +1527,6 @@ err_class:
 err_free:
 	post_msg_free(m);
 err_ante:
-	if (express)
-		*express = NULL;
 	kfree(ante);
 	return err;
 }
