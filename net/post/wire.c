@@ -693,13 +693,16 @@ int post_tx_express(struct sock *sk, struct post_transient *t,
 		    struct post_msg *m, struct msghdr *msg)
 {
 	u8 buf[POST_FIRST_HDR_LEN + POST_EXPRESS_INLINE];
+	struct sock *tsk = t->sock->sk;
+	u32 payload, hlen, took, left, hdr_left = 0;
 	struct msghdr tmsg = {};
 	struct kvec kv;
-	u32 payload, hlen, took;
 	bool inl;
 	void *p;
 	int ret;
 
+	/* one hold of the transport for all the frames, as kTLS does */
+	lock_sock(tsk);
 	do {
 		payload = min(m->len - m->sent, t->tx_chunk);
 		hlen = m->sent ? sizeof(struct post_frame_hdr) +
@@ -713,15 +716,17 @@ int post_tx_express(struct sock *sk, struct post_transient *t,
 		inl = payload <= POST_EXPRESS_INLINE;
 		if (inl) {
 			if (!copy_from_iter_full(buf + hlen, payload,
-						 &msg->msg_iter))
-				return -EFAULT;
+						 &msg->msg_iter)) {
+				ret = -EFAULT;
+				goto out_unlock;
+			}
 			kv.iov_len += payload;
 		}
 		tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 		if (!inl || m->sent + payload < m->len)
 			tmsg.msg_flags |= MSG_MORE;
 		iov_iter_kvec(&tmsg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
-		ret = sock_sendmsg(t->sock, &tmsg);
+		ret = tcp_sendmsg_locked(tsk, &tmsg, kv.iov_len);
 		took = max(ret, 0);
 		if (!took) {
 			/* at a frame boundary: queued as it is */
@@ -734,12 +739,9 @@ int post_tx_express(struct sock *sk, struct post_transient *t,
 			m->xprt = t;
 		}
 		if (took < kv.iov_len) {
-			p = post_tx_hdr_alloc(sk, t, kv.iov_len - took);
-			if (!p)
-				return -ENOMEM;
-			memcpy(p, buf + took, kv.iov_len - took);
-			return post_tx_express_rest(sk, t, m, msg, payload,
-						    inl ? 0 : payload);
+			hdr_left = kv.iov_len - took;
+			left = inl ? 0 : payload;
+			goto rest;
 		}
 		if (!inl) {
 			tmsg.msg_iter = msg->msg_iter;
@@ -747,20 +749,32 @@ int post_tx_express(struct sock *sk, struct post_transient *t,
 			tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
 			if (m->sent + payload < m->len)
 				tmsg.msg_flags |= MSG_MORE;
-			ret = sock_sendmsg(t->sock, &tmsg);
+			ret = tcp_sendmsg_locked(tsk, &tmsg, payload);
 			took = max(ret, 0);
 			iov_iter_advance(&msg->msg_iter, took);
-			if (took < payload)
-				return post_tx_express_rest(sk, t, m, msg,
-							    payload,
-							    payload - took);
+			if (took < payload) {
+				left = payload - took;
+				goto rest;
+			}
 		}
 		post_sched_chunk_done(sk, m, payload);
 	} while (m->sent < m->len);
+	release_sock(tsk);
 	post_sched_batch_sent(sk);
 	return 0;
 
+rest:
+	release_sock(tsk);
+	if (hdr_left) {
+		p = post_tx_hdr_alloc(sk, t, hdr_left);
+		if (!p)
+			return -ENOMEM;
+		memcpy(p, buf + kv.iov_len - hdr_left, hdr_left);
+	}
+	return post_tx_express_rest(sk, t, m, msg, payload, left);
+
 queue:
+	release_sock(tsk);
 	m->pl = post_payload_alloc(sk, msg, m->len - m->sent);
 	if (IS_ERR(m->pl)) {
 		ret = PTR_ERR(m->pl);
@@ -768,6 +782,10 @@ queue:
 		return ret;
 	}
 	return 0;
+
+out_unlock:
+	release_sock(tsk);
+	return ret;
 }
 ALLOW_ERROR_INJECTION(post_tx_express, ERRNO);
 
