@@ -793,6 +793,44 @@ TEST_F(ns, sent_in_part_from_user_memory)
 }
 
 /*
+ * The carrier copies messages larger than a page into pages it fills
+ * again once TCP and the peer let go of them.  The peer leaves runs of
+ * 64 KiB messages unread while the sender fills every buffer, then reads
+ * some of them: a page filled again while the peer still held its bytes
+ * would show in a message's content.  Between runs the sender goes idle
+ * long enough for the carrier to let go of its pages, and starts again.
+ */
+TEST_F(ns, payload_pages_filled_again_once_read)
+{
+	static const size_t len[] = { 64 << 10 };
+	unsigned int sent = 0, got = 0;
+	int c, s;
+
+	ASSERT_EQ(0, carrier_pair(&self->p, SOCK_SEQPACKET, &c, &s));
+	for (int round = 0; round < 24; round++) {
+		for (;;) {
+			fill(big, len[0], sent);
+			if (send(c, big, len[0], MSG_DONTWAIT) != (ssize_t)len[0])
+				break;
+			sent++;
+		}
+		ASSERT_EQ(EAGAIN, errno);
+		/* a third: the peer and TCP hold the rest meanwhile */
+		recv_numbered(_metadata, s, len, 1, &got,
+			      got + (sent - got + 2) / 3);
+		if (round % 8 == 7) {
+			/* idle: the carrier lets go of its pages */
+			recv_numbered(_metadata, s, len, 1, &got, sent);
+			usleep(100000);
+		}
+	}
+	recv_numbered(_metadata, s, len, 1, &got, sent);
+	TH_LOG("%u messages", sent);
+	close(c);
+	close(s);
+}
+
+/*
  * A buffer that runs into unmapped memory fails the send with EFAULT
  * before anything of it went: the carrier goes on, and the peer gets the
  * next message and nothing else.

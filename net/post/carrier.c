@@ -121,6 +121,7 @@ void post_sock_destruct(struct sock *sk)
 	xa_destroy(&ps->rx_done);
 	if (ps->tx_frag.page)
 		put_page(ps->tx_frag.page);
+	post_tx_ring_trim(sk);
 }
 
 /**
@@ -1077,6 +1078,20 @@ static void post_carrier_process(struct sock *sk)
 		post_carrier_push(sk);
 }
 
+/*
+ * Nothing queued and all the transport took acknowledged: the pages kept
+ * to fill again are not needed until the next stream.  The tx work runs
+ * after a stream ends, for the peer's last acknowledgments.
+ */
+static void post_tx_ring_idle(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	if (ps->tx_ring_n && post_sched_idle(sk) &&
+	    (!ps->xprt || !READ_ONCE(ps->xprt->sock->sk->sk_wmem_queued)))
+		post_tx_ring_trim(sk);
+}
+
 static void post_tx_work(struct work_struct *work)
 {
 	struct post_sock *ps = container_of(work, struct post_sock, tx_work);
@@ -1084,6 +1099,7 @@ static void post_tx_work(struct work_struct *work)
 
 	lock_sock(sk);
 	post_carrier_process(sk);
+	post_tx_ring_idle(sk);
 	release_sock(sk);
 	sock_put(sk);
 }
@@ -2026,7 +2042,8 @@ static bool post_tx_autocork(struct sock *sk, const struct post_props *pp,
 
 /*
  * May a message of @len bytes go straight from the application's memory
- * to the transport (post_tx_express())?  If it would go at once anyway:
+ * to the transport (post_tx_express())?  If it is small (larger ones go
+ * round the carrier's pages, see POST_EXPRESS_MAX) and would go at once anyway:
  * it is not corked, nothing is queued or half sent before it, the
  * carrier has one transient, a TCP one with room, whose peer's HELLO is
  * in, and the message names no antecedents or paths.  Not if what was
@@ -2044,7 +2061,8 @@ static struct post_transient *post_msg_express_xprt(struct sock *sk,
 	struct post_sock *ps = post_sk(sk);
 	struct post_transient *t = ps->xprt;
 
-	if (!t || t->mptcp || ps->n_joined || pp->n_ante || pp->n_paths ||
+	if (len > POST_EXPRESS_MAX ||
+	    !t || t->mptcp || ps->n_joined || pp->n_ante || pp->n_paths ||
 	    test_bit(POST_F_DORMANT, &ps->flags) || !ps->peer_known ||
 	    !post_peer_hello(t) || len > READ_ONCE(t->peer_max_msg) ||
 	    post_sched_retain(sk) || !post_tx_idle(t) ||

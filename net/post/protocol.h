@@ -205,6 +205,21 @@ struct post_ack {
  * bytes goes to the transport in one call with its header.
  */
 #define POST_EXPRESS_INLINE	128
+/*
+ * ... and a message of at most this many bytes goes so at all.  A
+ * larger one is copied into the carrier's pages, which it fills again
+ * once the transport and the peer let go of them (@tx_ring): TCP's own
+ * page frags are new pages for every 32 KiB sent, each cleared on
+ * allocation (init_on_alloc, as distributions build), which cost more
+ * than queueing the message.
+ */
+#define POST_EXPRESS_MAX	4096
+/*
+ * Filled payload pages (SKB_FRAG_PAGE_ORDER, 32 KiB) a carrier keeps to
+ * fill again, oldest first: 2 MiB, about what TCP and the peer hold of
+ * a fast stream at once.
+ */
+#define POST_TX_RING		64
 
 /*
  * Payload bytes the sender puts in one DATA frame: about
@@ -873,6 +888,13 @@ enum {
  *	request/response, would otherwise allocate and free a node each)
  * @tx_frag: pages holding message payload and frame headers, filled
  *	upwards so that consecutive frames are contiguous
+ * @tx_ring: @tx_frag pages filled before, oldest first from
+ *	@tx_ring_head, @tx_ring_n of them, each with a reference of the
+ *	carrier's: filled again once that is their only one
+ *	(post_tx_frag_refill()), let go of when the carrier is idle
+ *	(post_tx_ring_trim())
+ * @tx_ring_head: index of the oldest page in @tx_ring
+ * @tx_ring_n: pages in @tx_ring
  * @tx_charged: sum of the @charge of unsent messages
  * @tx_retained: @truesize of sent messages kept until acknowledged
  * @nr_started: entries in @tx_started
@@ -997,6 +1019,9 @@ struct post_sock {
 	struct hrtimer		cork_timer;
 	DECLARE_HASHTABLE(tx_seqs, POST_SEQ_HASH_BITS);
 	struct page_frag	tx_frag;
+	struct page		*tx_ring[POST_TX_RING];
+	u8			tx_ring_head;
+	u8			tx_ring_n;
 	u64			tx_charged;
 	u64			tx_retained;
 	u32			nr_started;
@@ -1115,6 +1140,7 @@ void post_sock_destruct(struct sock *sk);
 void post_tx_schedule(struct sock *sk);
 void post_tx_schedule_put(struct sock *sk);
 void post_tx_room(struct sock *sk);
+void post_tx_ring_trim(struct sock *sk);
 void post_release_cb(struct sock *sk);
 
 /* xprt_tcp.c */

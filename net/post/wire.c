@@ -26,6 +26,89 @@
 
 /* ---- transmit ---------------------------------------------------------- */
 
+/* A new page for @tx_frag: 32 KiB if there is one at hand, else 4 KiB. */
+static struct page *post_tx_page_alloc(gfp_t gfp)
+{
+	struct page *page;
+
+	page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP |
+			   __GFP_NOWARN | __GFP_NORETRY, SKB_FRAG_PAGE_ORDER);
+	return page ?: alloc_page(gfp);
+}
+
+/*
+ * Make room for @min bytes in one piece in the carrier's @tx_frag, as
+ * skb_page_frag_refill() does, but a page it filled goes on @tx_ring
+ * rather than away, and the oldest page there is filled again once the
+ * carrier holds its only reference: the transport and the peer are done
+ * with its bytes, and only the carrier hands out references to it.  A
+ * stream thus goes round the same pages, which are not cleared again as
+ * new pages are (init_on_alloc): at 64 KiB that was a fifth of the
+ * sender's CPU time.  Nothing but the bytes written again is sent from
+ * a page, so what it held before never leaves.
+ */
+static bool post_tx_frag_refill(struct sock *sk, u32 min)
+{
+	struct post_sock *ps = post_sk(sk);
+	struct page_frag *pf = &ps->tx_frag;
+	struct page *page = NULL, *old;
+	bool done;
+
+	if (pf->page) {
+		if (page_ref_count(pf->page) == 1) {
+			pf->offset = 0;
+			return true;
+		}
+		if (pf->offset + min <= pf->size)
+			return true;
+	}
+	if (ps->tx_ring_n) {
+		old = ps->tx_ring[ps->tx_ring_head];
+		done = page_ref_count(old) == 1;
+		/* a full ring lets go of its oldest page, done with or not */
+		if (done || ps->tx_ring_n == POST_TX_RING) {
+			ps->tx_ring_head = (ps->tx_ring_head + 1) % POST_TX_RING;
+			ps->tx_ring_n--;
+			if (done)
+				page = old;
+			else
+				put_page(old);
+		}
+	}
+	if (!page) {
+		page = post_tx_page_alloc(sk->sk_allocation);
+		if (!page)
+			return false;
+	}
+	if (pf->page) {
+		ps->tx_ring[(ps->tx_ring_head + ps->tx_ring_n) % POST_TX_RING] =
+			pf->page;
+		ps->tx_ring_n++;
+	}
+	pf->page = page;
+	pf->offset = 0;
+	pf->size = page_size(page);
+	return true;
+}
+
+/**
+ * post_tx_ring_trim - let go of the pages a carrier keeps to fill again
+ * @sk: the carrier, locked, or being destroyed
+ *
+ * Whoever still holds a page (the transport, the peer's receive queue)
+ * keeps it until it is done.
+ */
+void post_tx_ring_trim(struct sock *sk)
+{
+	struct post_sock *ps = post_sk(sk);
+
+	while (ps->tx_ring_n) {
+		put_page(ps->tx_ring[ps->tx_ring_head]);
+		ps->tx_ring_head = (ps->tx_ring_head + 1) % POST_TX_RING;
+		ps->tx_ring_n--;
+	}
+}
+
 /*
  * Take @len bytes (at least @min of them in one piece) from the carrier's
  * tx pages and return their address; the caller owns a page reference.
@@ -35,7 +118,7 @@ static void *post_tx_frag(struct sock *sk, u32 min, u32 *len)
 	struct page_frag *pf = &post_sk(sk)->tx_frag;
 	void *p;
 
-	if (!skb_page_frag_refill(min, pf, sk->sk_allocation))
+	if (!post_tx_frag_refill(sk, min))
 		return NULL;
 	*len = min_t(u32, *len, pf->size - pf->offset);
 	p = page_address(pf->page) + pf->offset;
