@@ -26,16 +26,6 @@
 
 /* ---- transmit ---------------------------------------------------------- */
 
-/* A new page for @tx_frag: 32 KiB if there is one at hand, else 4 KiB. */
-static struct page *post_tx_page_alloc(gfp_t gfp)
-{
-	struct page *page;
-
-	page = alloc_pages((gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_COMP |
-			   __GFP_NOWARN | __GFP_NORETRY, SKB_FRAG_PAGE_ORDER);
-	return page ?: alloc_page(gfp);
-}
-
 /*
  * Make room for @min bytes in one piece in the carrier's @tx_frag, as
  * skb_page_frag_refill() does, but a page it filled goes on @tx_ring
@@ -51,44 +41,32 @@ static bool post_tx_frag_refill(struct sock *sk, u32 min)
 {
 	struct post_sock *ps = post_sk(sk);
 	struct page_frag *pf = &ps->tx_frag;
-	struct page *page = NULL, *old;
-	bool done;
+	struct page *old;
 
-	if (pf->page) {
-		if (page_ref_count(pf->page) == 1) {
-			pf->offset = 0;
-			return true;
-		}
-		if (pf->offset + min <= pf->size)
-			return true;
-	}
-	if (ps->tx_ring_n) {
-		old = ps->tx_ring[ps->tx_ring_head];
-		done = page_ref_count(old) == 1;
-		/* a full ring lets go of its oldest page, done with or not */
-		if (done || ps->tx_ring_n == POST_TX_RING) {
+	/* full, and held elsewhere still: onto the ring with it */
+	if (pf->page && page_ref_count(pf->page) != 1 &&
+	    pf->offset + min > pf->size) {
+		if (ps->tx_ring_n == POST_TX_RING) {
+			/* a full ring lets go of its oldest page */
+			put_page(ps->tx_ring[ps->tx_ring_head]);
 			ps->tx_ring_head = (ps->tx_ring_head + 1) % POST_TX_RING;
 			ps->tx_ring_n--;
-			if (done)
-				page = old;
-			else
-				put_page(old);
 		}
-	}
-	if (!page) {
-		page = post_tx_page_alloc(sk->sk_allocation);
-		if (!page)
-			return false;
-	}
-	if (pf->page) {
 		ps->tx_ring[(ps->tx_ring_head + ps->tx_ring_n) % POST_TX_RING] =
 			pf->page;
 		ps->tx_ring_n++;
+		pf->page = NULL;
+		old = ps->tx_ring[ps->tx_ring_head];
+		if (page_ref_count(old) == 1) {
+			ps->tx_ring_head = (ps->tx_ring_head + 1) % POST_TX_RING;
+			ps->tx_ring_n--;
+			pf->page = old;
+			pf->size = page_size(old);
+			pf->offset = 0;
+		}
 	}
-	pf->page = page;
-	pf->offset = 0;
-	pf->size = page_size(page);
-	return true;
+	/* a page of the ring's is taken as it is, else one is allocated */
+	return skb_page_frag_refill(min, pf, sk->sk_allocation);
 }
 
 /**
