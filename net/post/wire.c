@@ -700,28 +700,26 @@ int post_tx_push(struct sock *sk, struct post_transient *t)
 
 /*
  * post_tx_express() ran out of room in the transport with @left payload
- * bytes of the frame in progress (of @payload) still owed: the rest of
- * the message is copied from the application, what the frame still owes
- * goes in the transient's batch, and the rest waits in the queue as any
- * partly sent message does.
+ * bytes of the message's frame still owed: they are copied from the
+ * application into a payload and go in the transient's batch, after what
+ * the header still owes, as the rest of any partly sent frame does.
  */
 static int post_tx_express_rest(struct sock *sk, struct post_transient *t,
 				struct post_msg *m, struct msghdr *msg,
-				u32 payload, u32 left)
+				u32 left)
 {
-	u32 rest = m->len - m->sent - (payload - left);
 	struct post_payload *pl;
 
-	if (rest) {
-		pl = post_payload_alloc(sk, msg, rest);
+	if (left) {
+		pl = post_payload_alloc(sk, msg, left);
 		if (IS_ERR(pl))
 			return PTR_ERR(pl);
 		m->pl = pl;
 		post_tx_map_payload(t, m, left);
 	}
-	t->tx_partial = m->sent + payload < m->len;
+	t->tx_partial = false;
 	t->tx_now = post_msg_immediate(m);
-	post_sched_chunk_done(sk, m, payload);
+	post_sched_chunk_done(sk, m, m->len);
 	post_sched_batch_sent(sk);
 	return 0;
 }
@@ -731,17 +729,17 @@ static int post_tx_express_rest(struct sock *sk, struct post_transient *t,
  * @sk: the carrier, locked
  * @t: its only transient, with nothing queued or half sent
  *	(post_msg_express_xprt())
- * @m: the message, queued without a payload (post_sched_enqueue())
+ * @m: the message, queued without a payload (post_sched_enqueue()), at
+ *	most POST_EXPRESS_MAX bytes: one DATA frame
  * @msg: the application's message, @m->len bytes, faulted in
  *
- * The transport copies the message from the application itself, frame
- * by frame: the same single copy as post_payload_alloc() makes, but into
- * the transport's own pages, so that TCP builds its skbs as it does for
- * any sender (one fragment per 32 KiB rather than one per page with
- * MSG_SPLICE_PAGES), and nothing is held for the message once it went.
- * A header and a small payload go in one call.  What the transport does
- * not take is copied into a payload and queued, as if the message had
- * been queued whole and its first frames sent (post_tx_express_rest()).
+ * The transport copies the message from the application itself: the
+ * same single copy as post_payload_alloc() makes, but into the
+ * transport's own pages, and nothing is held for the message once it
+ * went.  A header and a small payload go in one call.  What the
+ * transport does not take is copied into a payload and queued, as if
+ * the message had been queued whole and its frame sent in part
+ * (post_tx_express_rest()).
  *
  * Return: 0 once all of @m went or its rest is queued.  Otherwise a
  * negative errno (-ENOMEM, or -EFAULT if the application's memory went
@@ -754,73 +752,61 @@ int post_tx_express(struct sock *sk, struct post_transient *t,
 		    struct post_msg *m, struct msghdr *msg)
 {
 	u8 buf[POST_FIRST_HDR_LEN + POST_EXPRESS_INLINE];
+	bool inl = m->len <= POST_EXPRESS_INLINE;
 	struct sock *tsk = t->sock->sk;
-	u32 payload, hlen, took, left, hdr_left = 0;
+	u32 took, left, hdr_left = 0;
 	struct msghdr tmsg = {};
 	struct kvec kv;
-	bool inl;
 	void *p;
 	int ret;
 
-	/* one hold of the transport for all the frames, as kTLS does */
+	/* the whole message fits one frame of any transient */
+	BUILD_BUG_ON(POST_EXPRESS_MAX > POST_CHUNK_MIN);
+	/* numbered once the transport took some of it */
+	post_put_data_hdr(buf, POST_FIRST_HDR_LEN, m, post_sk(sk)->next_seq,
+			  m->len, 0);
+	kv.iov_base = buf;
+	kv.iov_len = POST_FIRST_HDR_LEN;
+	if (inl) {
+		if (!copy_from_iter_full(buf + kv.iov_len, m->len,
+					 &msg->msg_iter))
+			return -EFAULT;
+		kv.iov_len += m->len;
+	}
+	tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | (inl ? 0 : MSG_MORE);
+	iov_iter_kvec(&tmsg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+
+	/* one hold of the transport for header and payload, as kTLS does */
 	lock_sock(tsk);
-	do {
-		payload = min(m->len - m->sent, t->tx_chunk);
-		hlen = m->sent ? sizeof(struct post_frame_hdr) +
-				 sizeof(struct post_data_hdr) :
-				 POST_FIRST_HDR_LEN;
-		/* numbered once the transport took some of it */
-		post_put_data_hdr(buf, hlen, m, m->seq ?: post_sk(sk)->next_seq,
-				  payload, 0);
-		kv.iov_base = buf;
-		kv.iov_len = hlen;
-		inl = payload <= POST_EXPRESS_INLINE;
-		if (inl) {
-			if (!copy_from_iter_full(buf + hlen, payload,
-						 &msg->msg_iter)) {
-				ret = -EFAULT;
-				goto out_unlock;
-			}
-			kv.iov_len += payload;
-		}
+	ret = tcp_sendmsg_locked(tsk, &tmsg, kv.iov_len);
+	took = max(ret, 0);
+	if (!took) {
+		/* no room after all: queued as it is */
+		release_sock(tsk);
+		if (inl)
+			iov_iter_revert(&msg->msg_iter, m->len);
+		goto queue;
+	}
+	post_sched_start(sk, m);
+	m->xprt = t;
+	if (took < kv.iov_len) {
+		hdr_left = kv.iov_len - took;
+		left = inl ? 0 : m->len;
+		goto rest;
+	}
+	if (!inl) {
+		tmsg.msg_iter = msg->msg_iter;
 		tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-		if (!inl || m->sent + payload < m->len)
-			tmsg.msg_flags |= MSG_MORE;
-		iov_iter_kvec(&tmsg.msg_iter, ITER_SOURCE, &kv, 1, kv.iov_len);
-		ret = tcp_sendmsg_locked(tsk, &tmsg, kv.iov_len);
+		ret = tcp_sendmsg_locked(tsk, &tmsg, m->len);
 		took = max(ret, 0);
-		if (!took) {
-			/* at a frame boundary: queued as it is */
-			if (inl)
-				iov_iter_revert(&msg->msg_iter, payload);
-			goto queue;
-		}
-		if (!m->seq) {
-			post_sched_start(sk, m);
-			m->xprt = t;
-		}
-		if (took < kv.iov_len) {
-			hdr_left = kv.iov_len - took;
-			left = inl ? 0 : payload;
+		iov_iter_advance(&msg->msg_iter, took);
+		if (took < m->len) {
+			left = m->len - took;
 			goto rest;
 		}
-		if (!inl) {
-			tmsg.msg_iter = msg->msg_iter;
-			iov_iter_truncate(&tmsg.msg_iter, payload);
-			tmsg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-			if (m->sent + payload < m->len)
-				tmsg.msg_flags |= MSG_MORE;
-			ret = tcp_sendmsg_locked(tsk, &tmsg, payload);
-			took = max(ret, 0);
-			iov_iter_advance(&msg->msg_iter, took);
-			if (took < payload) {
-				left = payload - took;
-				goto rest;
-			}
-		}
-		post_sched_chunk_done(sk, m, payload);
-	} while (m->sent < m->len);
+	}
 	release_sock(tsk);
+	post_sched_chunk_done(sk, m, m->len);
 	post_sched_batch_sent(sk);
 	return 0;
 
@@ -832,21 +818,16 @@ rest:
 			return -ENOMEM;
 		memcpy(p, buf + kv.iov_len - hdr_left, hdr_left);
 	}
-	return post_tx_express_rest(sk, t, m, msg, payload, left);
+	return post_tx_express_rest(sk, t, m, msg, left);
 
 queue:
-	release_sock(tsk);
-	m->pl = post_payload_alloc(sk, msg, m->len - m->sent);
+	m->pl = post_payload_alloc(sk, msg, m->len);
 	if (IS_ERR(m->pl)) {
 		ret = PTR_ERR(m->pl);
 		m->pl = NULL;
 		return ret;
 	}
 	return 0;
-
-out_unlock:
-	release_sock(tsk);
-	return ret;
 }
 ALLOW_ERROR_INJECTION(post_tx_express, ERRNO);
 
