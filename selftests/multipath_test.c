@@ -164,16 +164,6 @@ out:
 	return ret;
 }
 
-static void netns_del(const char *name)
-{
-	char path[64];
-
-	/* what ip netns del does */
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	umount2(path, MNT_DETACH);
-	unlink(path);
-}
-
 /* The namespaces, the listener in B and the test in A; a step that failed, or 0. */
 static const char *mp_build(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(mp) *self)
